@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Streaming digitizers: the device-level interface daqd uses.
+ *
+ * A digitizer is a device driver in userspace on top of a struct udaq_dev.
+ * Every digitizer produces refdaq frames (docs/refdaq.md) into a ring; the
+ * refdaq card (real or simulated) is the reference implementation. Other
+ * cards plug in as further drivers behind this same interface.
+ *
+ * Typical use:
+ *   udaq_digitizer_open(dev, &dg);
+ *   udaq_digitizer_configure(dg, &cfg);
+ *   udaq_reader_new(udaq_digitizer_ring(dg), UDAQ_READER_LOSSLESS, &rd);
+ *   udaq_digitizer_start(dg);
+ *   while (running) {
+ *           udaq_digitizer_wait(dg, 100);
+ *           while (udaq_frame_next(rd, &fr) > 0) { use fr; udaq_frame_release(rd, &fr); }
+ *   }
+ *   udaq_digitizer_stop(dg);
+ */
+#ifndef UIO_DAQ_DIGITIZER_H
+#define UIO_DAQ_DIGITIZER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uio_daq/ring.h>
+#include <uio_daq/uio_daq.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct udaq_digitizer;
+
+enum udaq_policy {
+	UDAQ_POLICY_STOP = 0,		/* lossless: device waits, counts drops */
+	UDAQ_POLICY_OVERWRITE = 1,	/* device never waits */
+};
+
+/**
+ * struct udaq_digitizer_config - acquisition settings.
+ * @sample_rate: Hz per channel; 0 with @freerun.
+ * @chan_mask: bit c enables device channel c.
+ * @format: REFDAQ_FORMAT_* (only int16 LE today).
+ * @frame_samples: samples per channel per frame (0: driver default).
+ * @policy: what the device does when the ring is full.
+ * @irq_threshold: bytes between data interrupts (0: driver default).
+ * @irq_timeout_us: interrupt if data is pending this long (0: none).
+ * @test_pattern: produce the test pattern instead of real samples.
+ * @freerun: produce as fast as possible, ignoring @sample_rate pacing.
+ */
+struct udaq_digitizer_config {
+	uint32_t sample_rate;
+	uint32_t chan_mask;
+	uint32_t format;
+	uint32_t frame_samples;
+	enum udaq_policy policy;
+	uint32_t irq_threshold;
+	uint32_t irq_timeout_us;
+	bool test_pattern;
+	bool freerun;
+};
+
+/** struct udaq_digitizer_caps - what the device can do. */
+struct udaq_digitizer_caps {
+	const char *model;		/* "refdaq" */
+	uint32_t version;		/* major << 16 | minor */
+	uint32_t num_channels;
+	uint32_t sample_bits;
+	uint32_t max_rate;
+	bool overwrite;
+	bool test_pattern;
+	size_t ring_size;
+};
+
+/** struct udaq_digitizer_status - a snapshot of the device's state. */
+struct udaq_digitizer_status {
+	bool running;
+	bool ring_full;
+	bool err_dma;
+	bool err_overflow;
+	bool err_config;
+	bool gone;			/* device removed (reads all-ones) */
+	uint64_t wr_ptr;		/* bytes written since start */
+	uint64_t rd_ptr;		/* read position published */
+	uint64_t frames;		/* frames written to the ring */
+	uint64_t lost_samples;		/* samples per channel dropped */
+	uint64_t irqs;			/* interrupts handled */
+	uint64_t irqs_missed;
+};
+
+/**
+ * udaq_digitizer_open() - Bind a driver to an open device: identify it,
+ * map its registers, ring (double mapped) and descriptor map, check the
+ * descriptor map is consistent, and reset the device.
+ * Thread safety: any thread. The device must outlive the digitizer.
+ * Return: 0; -ENODEV if no driver knows the device; -EPROTO for an
+ * inconsistent descriptor map; -errno.
+ */
+int udaq_digitizer_open(struct udaq_dev *dev, struct udaq_digitizer **out);
+/** udaq_digitizer_close() - Stop the device and free the driver. */
+void udaq_digitizer_close(struct udaq_digitizer *dg);
+
+/** udaq_digitizer_caps() - capabilities (valid until close). */
+const struct udaq_digitizer_caps *udaq_digitizer_caps(const struct udaq_digitizer *dg);
+
+/**
+ * udaq_digitizer_configure() - Validate and apply @cfg. Only while stopped.
+ * Return: 0; -EINVAL naming nothing (use udaq_digitizer_config_check() for
+ * a message); -EBUSY while running.
+ */
+int udaq_digitizer_configure(struct udaq_digitizer *dg,
+			     const struct udaq_digitizer_config *cfg);
+
+/**
+ * udaq_digitizer_config_check() - Validate @cfg against the device without
+ * applying it. On failure writes a one-line reason into @msg.
+ * Return: 0 or -EINVAL.
+ */
+int udaq_digitizer_config_check(const struct udaq_digitizer *dg,
+				const struct udaq_digitizer_config *cfg,
+				char *msg, size_t msglen);
+
+/** Start (positions restart at 0, readers reset), stop, soft reset. */
+int udaq_digitizer_start(struct udaq_digitizer *dg);
+int udaq_digitizer_stop(struct udaq_digitizer *dg);
+int udaq_digitizer_reset(struct udaq_digitizer *dg);
+
+/**
+ * udaq_digitizer_wait() - Wait for the device to signal data or an error,
+ * acknowledge it, re-arm the interrupt.
+ * Thread safety: one thread (the acquisition thread).
+ * Return: 1 if woken by the device, 0 on timeout, -ENODEV if the device is
+ * gone, -EIO on a DMA error, -errno.
+ */
+int udaq_digitizer_wait(struct udaq_digitizer *dg, int timeout_ms);
+
+/** udaq_digitizer_status() - read status and counters (any thread). */
+int udaq_digitizer_status(struct udaq_digitizer *dg,
+			  struct udaq_digitizer_status *st);
+
+/** udaq_digitizer_ring() - the ring; readers are created on it. */
+struct udaq_ring *udaq_digitizer_ring(struct udaq_digitizer *dg);
+
+/** udaq_digitizer_dev() - the device underneath. */
+struct udaq_dev *udaq_digitizer_dev(struct udaq_digitizer *dg);
+
+/* ---- Frames ---------------------------------------------------------- */
+
+/**
+ * struct udaq_frame - one parsed frame, pointing into the ring.
+ * @seq, @timestamp_ns, @first_sample, @nsamples, @chan_mask, @format,
+ * @flags: the header fields (docs/refdaq.md).
+ * @nchan: enabled channels (popcount of @chan_mask).
+ * @samples: @nsamples * @nchan interleaved samples, little-endian.
+ * @payload_len: bytes at @samples.
+ * @frame_len: bytes the whole frame occupies in the ring.
+ * @lost_bytes: bytes this reader skipped (overrun) before this frame.
+ * @pos: stream position of the frame.
+ */
+struct udaq_frame {
+	uint64_t seq;
+	uint64_t timestamp_ns;
+	uint64_t first_sample;
+	uint32_t nsamples;
+	uint32_t chan_mask;
+	uint32_t nchan;
+	uint16_t format;
+	uint16_t flags;
+	const void *samples;
+	size_t payload_len;
+	size_t frame_len;
+	uint64_t lost_bytes;
+	uint64_t pos;
+};
+
+/**
+ * udaq_frame_parse() - Parse and validate a frame header at @buf.
+ * @len: bytes available at @buf.
+ * Return: 1 and @fr filled; 0 if @len is too short for the whole frame;
+ * -EBADMSG for a bad magic, header length, format or payload length.
+ */
+int udaq_frame_parse(const void *buf, size_t len, struct udaq_frame *fr);
+
+/**
+ * udaq_frame_next() - The next whole frame of a reader.
+ * @frame_len: the fixed frame length of the acquisition (used to resync a
+ *             lossy reader after an overrun onto a frame boundary).
+ * Return: 1 with @fr; 0 if no whole frame is available yet; -EBADMSG.
+ */
+int udaq_frame_next(struct udaq_reader *reader, size_t frame_len,
+		    struct udaq_frame *fr);
+
+/** udaq_frame_release() - release @fr's bytes from @reader. */
+int udaq_frame_release(struct udaq_reader *reader, const struct udaq_frame *fr);
+
+/** udaq_digitizer_frame_len() - bytes per frame with the current config. */
+size_t udaq_digitizer_frame_len(const struct udaq_digitizer *dg);
+
+/**
+ * udaq_test_sample() - the test-pattern sample of channel @chan at device
+ * sample index @n: the top 16 bits of n * 0x9E3779B97F4A7C15 (mod 2^64),
+ * XORed with @chan.
+ */
+static inline int16_t udaq_test_sample(uint64_t n, unsigned int chan)
+{
+	uint16_t v = (uint16_t)((n * 0x9E3779B97F4A7C15ull) >> 48);
+
+	return (int16_t)(v ^ (uint16_t)chan);
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* UIO_DAQ_DIGITIZER_H */

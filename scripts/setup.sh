@@ -1,0 +1,101 @@
+#!/bin/sh
+# Install what uio-daq needs on Debian 12 (bookworm), from Debian's packages
+# only. Idempotent: packages already present are left alone, apt runs only
+# when something is missing.
+#
+#   scripts/setup.sh            build + test dependencies, QEMU and the
+#                               Debian 6.1 and 6.12 kernels for the kernel suite
+#   scripts/setup.sh --no-kernel  skip QEMU and the guest kernels
+set -eu
+
+want_kernel=1
+for arg in "$@"; do
+	case "$arg" in
+	--no-kernel) want_kernel=0 ;;
+	-h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+	*) echo "setup.sh: unknown option '$arg' (try --help)" >&2; exit 2 ;;
+	esac
+done
+
+SUDO=
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null || { echo "setup.sh: run as root or install sudo" >&2; exit 1; }
+	SUDO=sudo
+fi
+
+if [ ! -r /etc/debian_version ]; then
+	echo "setup.sh: this script installs Debian packages; on other systems install the" >&2
+	echo "equivalents of the packages listed in it (see README.md)." >&2
+	exit 1
+fi
+
+pkgs="gcc make pkgconf meson ninja-build libpci-dev pci.ids libjson-c-dev libinih-dev
+libsystemd-dev libcmocka-dev python3-numpy python3-jsonschema util-linux"
+kpkgs="qemu-system-x86 busybox-static cpio xz-utils zstd kmod sparse
+linux-image-amd64 linux-headers-amd64 linux-source-6.1"
+
+missing=
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+if [ "$want_kernel" = 1 ]; then
+	for p in $kpkgs; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+	done
+fi
+
+need_bpo=0
+if [ "$want_kernel" = 1 ] && ! ls /boot/vmlinuz-6.12.*+deb12-amd64 >/dev/null 2>&1; then
+	need_bpo=1
+fi
+
+updated=0
+apt_update() {
+	[ "$updated" = 1 ] && return 0
+	$SUDO apt-get update -q
+	updated=1
+}
+
+if [ "$need_bpo" = 1 ]; then
+	# Add bookworm-backports from the mirror the system already uses.
+	if ! grep -rqs "bookworm-backports" /etc/apt/sources.list /etc/apt/sources.list.d/; then
+		uri=$(sed -n 's/^URIs:[[:space:]]*\([^[:space:]]*\/debian\)[[:space:]]*$/\1/p' \
+			/etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n 1)
+		if [ -z "$uri" ]; then
+			uri=$(sed -n 's/^deb[[:space:]]\{1,\}\([^[:space:]]*\/debian\)[[:space:]]\{1,\}bookworm[[:space:]].*/\1/p' \
+				/etc/apt/sources.list 2>/dev/null | head -n 1)
+		fi
+		[ -n "$uri" ] || { echo "setup.sh: cannot find the Debian mirror to add bookworm-backports" >&2; exit 1; }
+		printf 'Types: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+			"$uri" | $SUDO tee /etc/apt/sources.list.d/bookworm-backports.sources >/dev/null
+	fi
+	apt_update
+	# Newest 6.12 ABI in backports: pick the image and headers of one version.
+	# (the generic flavour: not -rt, not -cloud)
+	abi=$(apt-cache search --names-only '^linux-image-6\.12.*-amd64-unsigned$' |
+		sed -n 's/^linux-image-\(6\.12\.[0-9]*+deb12\)-amd64-unsigned .*/\1/p' | sort -V | tail -n 1)
+	[ -n "$abi" ] || { echo "setup.sh: no 6.12 kernel found in bookworm-backports" >&2; exit 1; }
+	missing="$missing linux-image-$abi-amd64-unsigned linux-headers-$abi-amd64"
+fi
+
+if [ -n "$missing" ]; then
+	echo "setup.sh: installing:$missing"
+	apt_update
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing
+fi
+
+if [ "$want_kernel" = 1 ] && [ ! -f /usr/share/linux-checkpatch/checkpatch.pl ]; then
+	# checkpatch.pl ships inside Debian's linux-source tarball.
+	src=$(ls /usr/src/linux-source-6.1.tar.* 2>/dev/null | head -n 1)
+	if [ -n "$src" ]; then
+		tmp=$(mktemp -d)
+		tar -xf "$src" -C "$tmp" --wildcards '*/scripts/checkpatch.pl' \
+			'*/scripts/spelling.txt' '*/scripts/const_structs.checkpatch' 2>/dev/null || true
+		$SUDO mkdir -p /usr/share/linux-checkpatch
+		$SUDO cp "$tmp"/*/scripts/checkpatch.pl "$tmp"/*/scripts/spelling.txt \
+			"$tmp"/*/scripts/const_structs.checkpatch /usr/share/linux-checkpatch/ 2>/dev/null || true
+		rm -rf "$tmp"
+	fi
+fi
+echo "setup.sh: all dependencies present"
