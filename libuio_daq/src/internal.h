@@ -38,6 +38,12 @@ struct udaq_map {
 	char name[UDAQ_NAME_MAX];
 	uint64_t phys;
 	size_t size;
+	/*
+	 * Where the map starts inside its first page (sysfs mapN/offset):
+	 * UIO mmaps whole pages, so a map whose address is not page aligned
+	 * begins this far into the mapping. 0 for the simulator.
+	 */
+	size_t offset;
 	unsigned int flags;		/* UDAQ_MAP_* it was mapped with */
 	void *addr;			/* NULL until mapped */
 	void *reserve;			/* whole reservation (double maps) */
