@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * daqd sinks: the consumers of an acquisition.
+ *
+ * A sink turns the frames in the device's ring into something else (SigMF
+ * files, raw samples on stdout, network clients). The contract, which every
+ * sink kind follows so that none of them can ever stall the device:
+ *
+ * - A sink owns its own udaq_reader(s) on the ring and its own thread(s).
+ *   The acquisition thread never calls into a sink except daqd_sink_wake(),
+ *   which only writes to an eventfd and never blocks. A sink waits on
+ *   @wake_fd (poll it together with its own fds: sockets, timers) and then
+ *   drains its reader with udaq_reader_peek()/udaq_frame_parse() (or
+ *   udaq_frame_next()) and udaq_reader_release()/udaq_frame_release().
+ *
+ * - LOSSLESS readers (the recorder, stdout) drive the device's read
+ *   pointer: with the stop policy the device waits for them and counts what
+ *   it drops, which shows up as a jump in udaq_frame.first_sample (and
+ *   REFDAQ_FRAME_FLAG_GAP). LOSSY readers (network clients) never hold the
+ *   device back; an overrun is reported by the reader (span.lost /
+ *   frame.lost_bytes) and the sink resynchronises on a frame boundary
+ *   with stream->frame_len.
+ *
+ * - A sink that fails for good (disk full, broken pipe) calls
+ *   daqd_sink_fail(), FREES ITS LOSSLESS READER so that it no longer holds
+ *   the device back, and stays failed until the next start. The
+ *   acquisition and the other sinks carry on.
+ *
+ * Lifecycle, driven by the daemon's control thread (never the acquisition
+ * thread):
+ *
+ *   kind-specific constructor, e.g. daqd_recorder_new(cfg, &sink)
+ *     -> daqd_sink_init() inside it
+ *   repeat per acquisition (daqctl start/stop may repeat it):
+ *     ops->start(sink, stream)   before the device starts; create readers
+ *                                now (they begin at stream position 0)
+ *     ... daqd_sink_wake() from the acquisition thread, many times ...
+ *     ops->rotate(sink)          any time, asynchronous (SIGHUP, daqctl)
+ *     ops->stop(sink)            after the device stopped: consume what is
+ *                                left (lossless), close outputs, join
+ *                                threads, free readers. Bounded time.
+ *   ops->destroy(sink)           -> daqd_sink_cleanup() inside it
+ *
+ * ops->status() may be called from the control thread at any time (between
+ * or during acquisitions) and must only read atomics or take a short lock
+ * that the data path never holds across I/O.
+ */
+#ifndef DAQD_SINK_H
+#define DAQD_SINK_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <json-c/json.h>
+#include <uio_daq/digitizer.h>
+#include <uio_daq/ring.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * struct daqd_stream - one acquisition as sinks see it. Owned by the
+ * daemon, constant from ops->start() until ops->stop() returns.
+ * @ring: the device ring; create readers on it.
+ * @frame_len: bytes every frame of this acquisition occupies in the ring
+ *             (for resynchronising lossy readers).
+ * @sample_rate: Hz per channel; 0 when free-running (no nominal rate).
+ * @num_channels: channels per sample (interleaved in each frame payload).
+ * @chan_mask: device channels enabled.
+ * @datatype: SigMF datatype of the payload, "ri16_le".
+ * @sample_bytes: bytes of one multi-channel sample (num_channels * 2).
+ * @hw: human readable description of the device, for metadata.
+ * @max_samples: sinks deliver only samples with device index below this
+ *               (per channel), so a --duration recording is exact; 0 is
+ *               unlimited.
+ * @start_realtime: wall-clock time of device sample 0 (frame timestamps
+ *                  are nanoseconds since then).
+ * @acq_id: increments with every acquisition of this daemon run.
+ */
+struct daqd_stream {
+	struct udaq_ring *ring;
+	size_t frame_len;
+	uint32_t sample_rate;
+	uint32_t num_channels;
+	uint32_t chan_mask;
+	const char *datatype;
+	size_t sample_bytes;
+	const char *hw;
+	uint64_t max_samples;
+	struct timespec start_realtime;
+	uint64_t acq_id;
+};
+
+enum daqd_sink_state {
+	DAQD_SINK_IDLE = 0,	/* constructed or stopped */
+	DAQD_SINK_RUNNING,
+	DAQD_SINK_FAILED,	/* gave up; see error; reader released */
+};
+
+struct daqd_sink;
+
+struct daqd_sink_ops {
+	const char *kind;	/* "sigmf", "stdout", "net": the JSON "kind" */
+	int (*start)(struct daqd_sink *sink, const struct daqd_stream *stream);
+	void (*stop)(struct daqd_sink *sink);
+	void (*rotate)(struct daqd_sink *sink);		/* may be NULL */
+	void (*status)(struct daqd_sink *sink, struct json_object *obj); /* may be NULL */
+	void (*destroy)(struct daqd_sink *sink);
+};
+
+/*
+ * Counters every sink keeps (updated by the sink's thread, read by the
+ * control thread). Samples are per channel, i.e. multi-channel samples.
+ * @lost_samples: samples this sink did not deliver because they never
+ * reached it: dropped by the device (gaps) or overwritten before a lossy
+ * reader got them.
+ */
+struct daqd_sink_counters {
+	_Atomic uint64_t bytes;
+	_Atomic uint64_t frames;
+	_Atomic uint64_t samples;
+	_Atomic uint64_t lost_samples;
+	_Atomic uint64_t gaps;
+	_Atomic uint64_t errors;
+};
+
+/*
+ * struct daqd_sink - the part every sink kind embeds (first member, or use
+ * container_of) and initialises with daqd_sink_init().
+ * @name: unique instance name shown in status ("sigmf", "stdout", "net").
+ * @wake_fd: eventfd, readable when data may be available or a request
+ *           (stop/rotate) is pending; read it with daqd_sink_clear_wake().
+ * @stream: the current acquisition, NULL while idle.
+ */
+struct daqd_sink {
+	const struct daqd_sink_ops *ops;
+	char name[32];
+	int wake_fd;
+	const struct daqd_stream *stream;
+	_Atomic int state;		/* enum daqd_sink_state */
+	atomic_bool stop_requested;	/* drain and finish */
+	atomic_bool rotate_requested;
+	struct daqd_sink_counters c;
+
+	pthread_mutex_t err_lock;	/* guards error[] only */
+	char error[256];
+	int err;			/* negative errno of the failure */
+};
+
+/*
+ * daqd_sink_init() - Initialise the common part. Thread: constructor.
+ * Return: 0 or -errno (eventfd).
+ */
+int daqd_sink_init(struct daqd_sink *sink, const struct daqd_sink_ops *ops,
+		   const char *name);
+/* daqd_sink_cleanup() - Release what daqd_sink_init() took. */
+void daqd_sink_cleanup(struct daqd_sink *sink);
+
+/*
+ * daqd_sink_begin() - Common part of ops->start(): reset the counters and
+ * the error, clear requests, set @stream and RUNNING. Call first thing in
+ * ops->start().
+ */
+void daqd_sink_begin(struct daqd_sink *sink, const struct daqd_stream *stream);
+
+/*
+ * daqd_sink_wake() - Make @wake_fd readable. Never blocks, any thread,
+ * async-signal-safe. daqd_sink_request_stop() / _rotate() set the flag and
+ * wake.
+ */
+void daqd_sink_wake(struct daqd_sink *sink);
+void daqd_sink_request_stop(struct daqd_sink *sink);
+void daqd_sink_request_rotate(struct daqd_sink *sink);
+
+/* daqd_sink_clear_wake() - Consume pending wake-ups (the sink's thread). */
+void daqd_sink_clear_wake(struct daqd_sink *sink);
+
+/*
+ * daqd_sink_wait() - Wait until woken or @timeout_ms passed (-1: forever).
+ * For sinks with no other fds to poll. Return: 1 woken, 0 timeout.
+ */
+int daqd_sink_wait(struct daqd_sink *sink, int timeout_ms);
+
+/*
+ * daqd_sink_fail() - Record a fatal error: state FAILED, the message (also
+ * logged), errors++. The caller then frees its lossless reader.
+ * Any thread.
+ */
+void daqd_sink_fail(struct daqd_sink *sink, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* daqd_sink_state_name() - "idle", "running", "failed". */
+const char *daqd_sink_state_name(enum daqd_sink_state state);
+
+/*
+ * daqd_sink_status_json() - A new JSON object with the common fields (name,
+ * kind, state, error, counters) plus ops->status(). Control thread.
+ * Return: the object (caller puts it), or NULL on allocation failure.
+ */
+struct json_object *daqd_sink_status_json(struct daqd_sink *sink);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DAQD_SINK_H */
