@@ -193,7 +193,18 @@ int udaq_frame_parse(const void *buf, size_t len, struct udaq_frame *fr);
 int udaq_frame_next(struct udaq_reader *reader, size_t frame_len,
 		    struct udaq_frame *fr);
 
-/** udaq_frame_release() - release @fr's bytes from @reader. */
+/**
+ * udaq_frame_check() - After using @fr from a lossy reader, check that the
+ * device has not overwritten it meanwhile (udaq_reader_check() for the
+ * frame's bytes). Return: 0 if intact, -ESTALE if the data read may be torn.
+ * Lossless readers always get 0. Thread safety: the reader's thread.
+ */
+int udaq_frame_check(const struct udaq_reader *reader, const struct udaq_frame *fr);
+
+/**
+ * udaq_frame_release() - release @fr's bytes from @reader.
+ * Return: 0; -EINVAL if the reader is no longer at @fr (released already).
+ */
 int udaq_frame_release(struct udaq_reader *reader, const struct udaq_frame *fr);
 
 /** udaq_digitizer_frame_len() - bytes per frame with the current config. */

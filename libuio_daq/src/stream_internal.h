@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Private to libuio_daq: what the ring, the frame parser and the digitizer
+ * drivers share beyond the public headers.
+ */
+#ifndef UIO_DAQ_STREAM_INTERNAL_H
+#define UIO_DAQ_STREAM_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uio_daq/digitizer.h>
+#include <uio_daq/ring.h>
+
+/*
+ * Change the ring's guard (the device's write-ahead) between acquisitions,
+ * when the frame length changes. One thread, no reader in use.
+ */
+int udaq_ring_set_guard(struct udaq_ring *ring, size_t guard);
+
+enum udaq_reader_mode udaq_reader_mode(const struct udaq_reader *reader);
+struct udaq_ring *udaq_reader_ring(const struct udaq_reader *reader);
+
+/*
+ * A digitizer driver: one ops table per kind of card, in its own file.
+ * udaq_digitizer_open() asks each driver in turn whether it knows the
+ * device; the first that does owns the digitizer.
+ */
+struct udaq_digitizer;
+
+struct udaq_digitizer_ops {
+	const char *name;
+	/* True if this driver drives @dev (PCI IDs, then ID register). */
+	bool (*probe)(struct udaq_dev *dev);
+	/* Map, validate, fill dg->caps and dg->ring, reset. */
+	int (*open)(struct udaq_digitizer *dg);
+	void (*close)(struct udaq_digitizer *dg);
+	int (*config_check)(const struct udaq_digitizer *dg,
+			    const struct udaq_digitizer_config *cfg,
+			    char *msg, size_t msglen);
+	int (*configure)(struct udaq_digitizer *dg,
+			 const struct udaq_digitizer_config *cfg);
+	int (*start)(struct udaq_digitizer *dg);
+	int (*stop)(struct udaq_digitizer *dg);
+	int (*reset)(struct udaq_digitizer *dg);
+	int (*wait)(struct udaq_digitizer *dg, int timeout_ms);
+	int (*status)(struct udaq_digitizer *dg, struct udaq_digitizer_status *st);
+	size_t (*frame_len)(const struct udaq_digitizer *dg);
+};
+
+struct udaq_digitizer {
+	const struct udaq_digitizer_ops *ops;
+	struct udaq_dev *dev;
+	struct udaq_ring *ring;
+	struct udaq_digitizer_caps caps;
+	void *priv;			/* the driver's state */
+};
+
+extern const struct udaq_digitizer_ops udaq_refdaq_ops;
+
+#endif /* UIO_DAQ_STREAM_INTERNAL_H */
