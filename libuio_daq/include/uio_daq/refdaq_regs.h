@@ -121,6 +121,7 @@
 #define REFDAQ_SIM_FAULT_OVERFLOW	(1u << 2)  /* drop the next frame */
 #define REFDAQ_SIM_FAULT_GONE		(1u << 3)  /* surprise removal */
 #define REFDAQ_SIM_FAULT_UNSTALL	(1u << 4)  /* write-back resumes */
+#define REFDAQ_SIM_FAULT_SWIRQ		(1u << 5)  /* set IRQ_DATA now (latency tests) */
 
 /* ---- Descriptor map (map 2) ----------------------------------------- */
 
@@ -148,6 +149,12 @@
 #define REFDAQ_CHUNK_SIZE		0x10
 
 #define REFDAQ_RING_MIN			(64u * 1024u)
+#define REFDAQ_CHUNK_ALIGN		0x1000	/* chunk address and length */
+#define REFDAQ_DESC_COUNT_MAX		4096
+
+/* Reset values of the configuration registers. */
+#define REFDAQ_FRAME_SAMPLES_DEFAULT	1024
+#define REFDAQ_CHAN_MASK_DEFAULT	0x1
 
 /* ---- Frames in the ring --------------------------------------------- */
 
