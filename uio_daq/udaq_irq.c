@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * uio_daq: forwarding the card's interrupt to userspace.
+ *
+ * The stub cannot acknowledge the interrupt in the card (it knows nothing
+ * about the card's registers), so it must keep it from firing again until
+ * the userspace driver has acknowledged it:
+ * - MSI is edge-like: nothing to mask, each message is one event.
+ *   irqcontrol still masks and unmasks the vector on request.
+ * - INTx is level-triggered and may be shared: the handler claims the
+ *   interrupt only if this function asserted it, and masks it in the PCI
+ *   command register (pci_check_and_mask_intx). Userspace acknowledges the
+ *   card, then writes 1 to the device node to unmask.
+ */
+#include <linux/interrupt.h>
+
+#include "udaq.h"
+
+static irqreturn_t udaq_irq_msi(int irq, struct uio_info *info)
+{
+	return IRQ_HANDLED;
+}
+
+static irqreturn_t udaq_irq_intx(int irq, struct uio_info *info)
+{
+	struct udaq_dev *ud = info->priv;
+
+	return pci_check_and_mask_intx(ud->pdev) ? IRQ_HANDLED : IRQ_NONE;
+}
+
+/* Called by UIO under its info lock, so calls never race each other. */
+static int udaq_irqcontrol_msi(struct uio_info *info, s32 on)
+{
+	struct udaq_dev *ud = info->priv;
+	unsigned long flags;
+
+	spin_lock_irqsave(&ud->irq_lock, flags);
+	if (on && ud->irq_disabled) {
+		enable_irq(info->irq);
+		ud->irq_disabled = false;
+	} else if (!on && !ud->irq_disabled) {
+		disable_irq_nosync(info->irq);
+		ud->irq_disabled = true;
+	}
+	spin_unlock_irqrestore(&ud->irq_lock, flags);
+	return 0;
+}
+
+static int udaq_irqcontrol_intx(struct uio_info *info, s32 on)
+{
+	struct udaq_dev *ud = info->priv;
+
+	if (!on) {
+		pci_intx(ud->pdev, 0);
+		return 0;
+	}
+	/*
+	 * If the card still asserts the line, unmasking would fire at once;
+	 * report it as the event it is and leave the line masked, which
+	 * keeps a level interrupt from being lost or storming.
+	 */
+	if (!pci_check_and_unmask_intx(ud->pdev))
+		uio_event_notify(info);
+	return 0;
+}
+
+int udaq_irq_setup(struct udaq_dev *ud)
+{
+	struct pci_dev *pdev = ud->pdev;
+	unsigned int types = PCI_IRQ_INTX;
+	int ret;
+
+	if (!ud->cfg.force_intx)
+		types |= PCI_IRQ_MSI;
+	ret = pci_alloc_irq_vectors(pdev, 1, 1, types);
+	if (ret < 0) {
+		dev_warn(&pdev->dev, "no usable interrupt (%d): maps only\n",
+			 ret);
+		ud->info.irq = UIO_IRQ_NONE;
+		return 0;
+	}
+	ud->msi = pdev->msi_enabled;
+	if (!ud->msi && !pci_intx_mask_supported(pdev)) {
+		dev_warn(&pdev->dev, "INTx cannot be masked in config space: maps only\n");
+		pci_free_irq_vectors(pdev);
+		ud->info.irq = UIO_IRQ_NONE;
+		return 0;
+	}
+
+	ud->info.irq = pci_irq_vector(pdev, 0);
+	if (ud->msi) {
+		ud->info.handler = udaq_irq_msi;
+		ud->info.irqcontrol = udaq_irqcontrol_msi;
+		ud->info.irq_flags = 0;
+	} else {
+		ud->info.handler = udaq_irq_intx;
+		ud->info.irqcontrol = udaq_irqcontrol_intx;
+		ud->info.irq_flags = IRQF_SHARED;
+	}
+	return 0;
+}
+
+void udaq_irq_teardown(struct udaq_dev *ud)
+{
+	if (ud->info.irq != UIO_IRQ_NONE)
+		pci_free_irq_vectors(ud->pdev);
+	ud->info.irq = UIO_IRQ_NONE;
+}

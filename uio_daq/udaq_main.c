@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * uio_daq: a minimal UIO driver for PCIe cards that stream samples by DMA
+ * into a ring in host memory. The userspace driver (libuio_daq) does all
+ * the device logic; this stub only does what userspace cannot: allocate
+ * DMA memory the card can reach, tell userspace its bus addresses, and
+ * forward the interrupt. See docs/kernel.md.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/slab.h>
+
+#include "udaq.h"
+
+/* Largest block the page allocator hands out, hence the largest chunk. */
+#define UDAQ_CHUNK_MAX		(MAX_ORDER_NR_PAGES * PAGE_SIZE)
+/* Bounds the descriptor map to 1 MiB. */
+#define UDAQ_CHUNKS_MAX		65536u
+
+static unsigned long ring_size = 16ul << 20;
+static unsigned long chunk_size = 1ul << 20;
+static unsigned int dma_bits;
+static bool force_intx;
+static bool populate = true;
+
+/* Sizes accept K/M/G suffixes ("ring_size=1G"). */
+static int udaq_param_set_size(const char *val, const struct kernel_param *kp)
+{
+	char *end;
+	unsigned long long v = memparse(val, &end);
+
+	if (end == val || (*end && *end != '\n') || v > ULONG_MAX)
+		return -EINVAL;
+	*(unsigned long *)kp->arg = v;
+	return 0;
+}
+
+static int udaq_param_get_size(char *buf, const struct kernel_param *kp)
+{
+	return scnprintf(buf, PAGE_SIZE, "%lu\n", *(unsigned long *)kp->arg);
+}
+
+static const struct kernel_param_ops udaq_param_ops_size = {
+	.set = udaq_param_set_size,
+	.get = udaq_param_get_size,
+};
+
+module_param_cb(ring_size, &udaq_param_ops_size, &ring_size, 0444);
+MODULE_PARM_DESC(ring_size, "DMA ring size in bytes, K/M/G suffixes (default 16M)");
+module_param_cb(chunk_size, &udaq_param_ops_size, &chunk_size, 0444);
+MODULE_PARM_DESC(chunk_size, "Ring chunk size, power of two, 4K..4M (default 1M)");
+module_param(dma_bits, uint, 0444);
+MODULE_PARM_DESC(dma_bits, "DMA address width in bits, 0 = the card's default (edu 28, refdaq 64, others 32)");
+module_param(force_intx, bool, 0444);
+MODULE_PARM_DESC(force_intx, "Use INTx even if the card has MSI");
+module_param(populate, bool, 0444);
+MODULE_PARM_DESC(populate, "Populate the ring mapping at mmap time (default Y); N faults it in page by page, for measurements");
+
+enum { UDAQ_CARD_GENERIC, UDAQ_CARD_REFDAQ, UDAQ_CARD_EDU };
+
+static const struct udaq_card udaq_cards[] = {
+	[UDAQ_CARD_GENERIC] = { .name = "uio_daq", .dma_bits = 32 },
+	[UDAQ_CARD_REFDAQ] = { .name = "refdaq", .dma_bits = 64 },
+	/* QEMU's edu masks DMA addresses to 28 bits by default. */
+	[UDAQ_CARD_EDU] = { .name = "uio_daq", .dma_bits = 28 },
+};
+
+static int udaq_config_load(struct udaq_dev *ud)
+{
+	struct device *dev = &ud->pdev->dev;
+	struct udaq_config *c = &ud->cfg;
+
+	c->ring_size = ring_size;
+	c->chunk_size = chunk_size;
+	c->dma_bits = dma_bits ? dma_bits : ud->card->dma_bits;
+	c->force_intx = force_intx;
+	c->populate = populate;
+
+	if (!is_power_of_2(c->chunk_size) || c->chunk_size < PAGE_SIZE ||
+	    c->chunk_size > UDAQ_CHUNK_MAX) {
+		dev_err(dev, "chunk_size=%lu: must be a power of two from %lu to %lu\n",
+			c->chunk_size, PAGE_SIZE, UDAQ_CHUNK_MAX);
+		return -EINVAL;
+	}
+	if (c->ring_size < REFDAQ_RING_MIN || !PAGE_ALIGNED(c->ring_size)) {
+		dev_err(dev, "ring_size=%lu: must be a multiple of %lu and at least %u\n",
+			c->ring_size, PAGE_SIZE, REFDAQ_RING_MIN);
+		return -EINVAL;
+	}
+	if (DIV_ROUND_UP(c->ring_size, c->chunk_size) > UDAQ_CHUNKS_MAX) {
+		dev_err(dev, "ring_size=%lu: more than %u chunks of chunk_size=%lu\n",
+			c->ring_size, UDAQ_CHUNKS_MAX, c->chunk_size);
+		return -EINVAL;
+	}
+	if (c->dma_bits < 24 || c->dma_bits > 64) {
+		dev_err(dev, "dma_bits=%u: must be 0 or 24..64\n", c->dma_bits);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void udaq_dev_release(struct kref *ref)
+{
+	struct udaq_dev *ud = container_of(ref, struct udaq_dev, ref);
+
+	pci_dev_put(ud->pdev);
+	kfree(ud);
+}
+
+void udaq_dev_put(struct udaq_dev *ud)
+{
+	kref_put(&ud->ref, udaq_dev_release);
+}
+
+static void udaq_fill_maps(struct udaq_dev *ud)
+{
+	struct uio_mem *m = ud->info.mem;
+
+	m[REFDAQ_MAP_REGS].name = REFDAQ_MAP_REGS_NAME;
+	m[REFDAQ_MAP_REGS].memtype = UIO_MEM_PHYS;
+	m[REFDAQ_MAP_REGS].addr = ud->bar_phys;
+	m[REFDAQ_MAP_REGS].size = ud->bar_len;
+
+	/* Not contiguous on the bus: sysfs shows chunk 0, desc has them all. */
+	m[REFDAQ_MAP_RING].name = REFDAQ_MAP_RING_NAME;
+	m[REFDAQ_MAP_RING].memtype = UIO_MEM_IOVA;
+	m[REFDAQ_MAP_RING].addr = ud->chunks[0].bus;
+	m[REFDAQ_MAP_RING].size = ud->cfg.ring_size;
+
+	m[REFDAQ_MAP_DESC].name = REFDAQ_MAP_DESC_NAME;
+	m[REFDAQ_MAP_DESC].memtype = UIO_MEM_IOVA;
+	m[REFDAQ_MAP_DESC].addr = ud->desc_bus;
+	m[REFDAQ_MAP_DESC].size = ud->desc_size;
+}
+
+static int udaq_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct udaq_dev *ud;
+	int ret;
+
+	if (id->driver_data >= ARRAY_SIZE(udaq_cards))
+		return -EINVAL;
+	ud = kzalloc(sizeof(*ud), GFP_KERNEL);
+	if (!ud)
+		return -ENOMEM;
+	kref_init(&ud->ref);
+	ud->pdev = pci_dev_get(pdev);
+	ud->card = &udaq_cards[id->driver_data];
+	spin_lock_init(&ud->irq_lock);
+	init_rwsem(&ud->mem_lock);
+	mutex_init(&ud->mappers_lock);
+	INIT_LIST_HEAD(&ud->mappers);
+	ud->info.irq = UIO_IRQ_NONE;
+
+	ret = udaq_config_load(ud);
+	if (ret)
+		goto err_put;
+
+	ret = pci_enable_device(pdev);
+	if (ret) {
+		dev_err(&pdev->dev, "cannot enable the device: %d\n", ret);
+		goto err_put;
+	}
+	if (!(pci_resource_flags(pdev, 0) & IORESOURCE_MEM) ||
+	    !pci_resource_len(pdev, 0)) {
+		dev_err(&pdev->dev, "BAR0 is not a memory BAR\n");
+		ret = -ENODEV;
+		goto err_disable;
+	}
+	ret = pci_request_regions(pdev, UDAQ_DRV_NAME);
+	if (ret) {
+		dev_err(&pdev->dev, "BARs are in use by another driver\n");
+		goto err_disable;
+	}
+	ud->bar_phys = pci_resource_start(pdev, 0);
+	ud->bar_len = pci_resource_len(pdev, 0);
+
+	ret = dma_set_mask_and_coherent(&pdev->dev,
+					DMA_BIT_MASK(ud->cfg.dma_bits));
+	if (ret) {
+		dev_err(&pdev->dev, "dma_bits=%u: DMA mask not supported\n",
+			ud->cfg.dma_bits);
+		goto err_regions;
+	}
+	pci_set_master(pdev);
+
+	ret = udaq_ring_alloc(ud);
+	if (ret)
+		goto err_master;
+	ret = udaq_irq_setup(ud);
+	if (ret)
+		goto err_ring;
+
+	ud->info.name = ud->card->name;
+	ud->info.version = UDAQ_DRV_VERSION;
+	ud->info.priv = ud;
+	ud->info.mmap = udaq_mmap;
+	udaq_fill_maps(ud);
+
+	ret = uio_register_device(&pdev->dev, &ud->info);
+	if (ret) {
+		dev_err(&pdev->dev, "UIO registration failed: %d\n", ret);
+		goto err_irq;
+	}
+	pci_set_drvdata(pdev, ud);
+	dev_info(&pdev->dev, "%s: ring %lu bytes in %u chunks, %u-bit DMA, irq %s\n",
+		 ud->info.name, ud->cfg.ring_size, ud->nchunks, ud->cfg.dma_bits,
+		 ud->info.irq == UIO_IRQ_NONE ? "none" : ud->msi ? "MSI" : "INTx");
+	return 0;
+
+err_irq:
+	udaq_irq_teardown(ud);
+err_ring:
+	udaq_ring_free(ud);
+err_master:
+	pci_clear_master(pdev);
+err_regions:
+	pci_release_regions(pdev);
+err_disable:
+	pci_disable_device(pdev);
+err_put:
+	udaq_dev_put(ud);
+	return ret;
+}
+
+static void udaq_remove(struct pci_dev *pdev)
+{
+	struct udaq_dev *ud = pci_get_drvdata(pdev);
+
+	/* No new mmap, read or irqcontrol after this, and the IRQ is freed. */
+	uio_unregister_device(&ud->info);
+	udaq_revoke_mappings(ud);
+	pci_clear_master(pdev);
+	udaq_irq_teardown(ud);
+	udaq_ring_free(ud);
+	pci_release_regions(pdev);
+	pci_disable_device(pdev);
+	pci_set_drvdata(pdev, NULL);
+	/* VMAs that are still there (now revoked) hold the rest. */
+	udaq_dev_put(ud);
+}
+
+static const struct pci_device_id udaq_ids[] = {
+	{ PCI_DEVICE(REFDAQ_PCI_VENDOR, REFDAQ_PCI_DEVICE),
+	  .driver_data = UDAQ_CARD_REFDAQ },
+	{ PCI_DEVICE(EDU_PCI_VENDOR, EDU_PCI_DEVICE),
+	  .driver_data = UDAQ_CARD_EDU },
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, udaq_ids);
+
+static struct pci_driver udaq_driver = {
+	.name = UDAQ_DRV_NAME,
+	.id_table = udaq_ids,
+	.probe = udaq_probe,
+	.remove = udaq_remove,
+};
+module_pci_driver(udaq_driver);
+
+MODULE_DESCRIPTION("UIO driver for PCIe DMA streaming DAQ cards");
+MODULE_AUTHOR("uio-daq developers");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(UDAQ_DRV_VERSION);

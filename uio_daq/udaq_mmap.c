@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * uio_daq: mmap of the three maps, and revoking them when the device goes.
+ *
+ * UIO selects the map by the page offset (map N at offset N * PAGE_SIZE) and
+ * calls us for every map, so the offset is not a position inside the map:
+ * a map is always mapped from its start, and vm_pgoff is set to 0 only for
+ * the duration of the helpers that read it as one.
+ *
+ * The ring is mapped as one contiguous range, populated now: one
+ * dma_mmap_coherent() per chunk with the VMA narrowed to that chunk. A
+ * process streaming at full rate must not take a page fault per page on
+ * first touch (see docs/kernel.md for the measured cost). The fault-per-page
+ * variant (populate=0) exists to measure exactly that.
+ *
+ * Lifetime: the maps are revoked, not kept alive. On unbind or removal the
+ * stub zaps every PTE of every process that mapped the device (through the
+ * address_space of the device node it was mapped from) before it frees the
+ * memory; later accesses fault into udaq_vm_fault(), which raises SIGBUS.
+ * Keeping the buffers alive with a reference per VMA was rejected: freeing
+ * them later needs the DMA API of a device that may have left its IOMMU
+ * group by then.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+
+#include "udaq.h"
+
+struct udaq_mapper {
+	struct list_head node;
+	struct inode *inode;
+	struct mm_struct *mm;
+};
+
+static void udaq_vm_open(struct vm_area_struct *vma)
+{
+	struct udaq_dev *ud = vma->vm_private_data;
+
+	kref_get(&ud->ref);
+}
+
+static void udaq_vm_close(struct vm_area_struct *vma)
+{
+	udaq_dev_put(vma->vm_private_data);
+}
+
+/* Every map is fully populated at mmap time: a fault means it was revoked. */
+static vm_fault_t udaq_vm_fault_revoked(struct vm_fault *vmf)
+{
+	return VM_FAULT_SIGBUS;
+}
+
+/* The ring with populate=0: one page per fault. */
+static vm_fault_t udaq_vm_fault_ring(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct udaq_dev *ud = vma->vm_private_data;
+	unsigned long off;
+	struct page *page;
+	vm_fault_t ret = VM_FAULT_SIGBUS;
+
+	/* vm_pgoff still counts pages from the map's start after a split. */
+	off = ((vma->vm_pgoff - REFDAQ_MAP_RING) << PAGE_SHIFT) +
+	      (vmf->address - vma->vm_start);
+	down_read(&ud->mem_lock);
+	if (!ud->dead) {
+		page = udaq_ring_page(ud, off);
+		if (page)
+			ret = vmf_insert_pfn(vma, vmf->address,
+					     page_to_pfn(page));
+	}
+	up_read(&ud->mem_lock);
+	return ret;
+}
+
+static const struct vm_operations_struct udaq_vm_ops = {
+	.open = udaq_vm_open,
+	.close = udaq_vm_close,
+	.fault = udaq_vm_fault_revoked,
+};
+
+static const struct vm_operations_struct udaq_ring_lazy_vm_ops = {
+	.open = udaq_vm_open,
+	.close = udaq_vm_close,
+	.fault = udaq_vm_fault_ring,
+};
+
+/*
+ * Remember which node and which process mapped us. The address_space of
+ * the node finds the VMAs to zap; the mm lets revocation wait for an mmap()
+ * that has passed through here but is not yet linked into that
+ * address_space.
+ */
+static int udaq_mappers_add(struct udaq_dev *ud, struct vm_area_struct *vma)
+{
+	struct inode *inode = file_inode(vma->vm_file);
+	struct udaq_mapper *m, *tmp, *found = NULL;
+	LIST_HEAD(stale);
+
+	mutex_lock(&ud->mappers_lock);
+	list_for_each_entry_safe(m, tmp, &ud->mappers, node) {
+		if (m->inode == inode && m->mm == vma->vm_mm)
+			found = m;
+		else if (!atomic_read(&m->mm->mm_users))
+			list_move(&m->node, &stale);
+	}
+	if (!found) {
+		found = kzalloc(sizeof(*found), GFP_KERNEL);
+		if (found) {
+			ihold(inode);
+			found->inode = inode;
+			mmgrab(vma->vm_mm);
+			found->mm = vma->vm_mm;
+			list_add(&found->node, &ud->mappers);
+		}
+	}
+	mutex_unlock(&ud->mappers_lock);
+
+	/* Processes that have exited have nothing left to zap. */
+	list_for_each_entry_safe(m, tmp, &stale, node) {
+		iput(m->inode);
+		mmdrop(m->mm);
+		kfree(m);
+	}
+	return found ? 0 : -ENOMEM;
+}
+
+void udaq_revoke_mappings(struct udaq_dev *ud)
+{
+	struct udaq_mapper *m, *tmp;
+	LIST_HEAD(list);
+
+	down_write(&ud->mem_lock);
+	ud->dead = true;
+	up_write(&ud->mem_lock);
+
+	mutex_lock(&ud->mappers_lock);
+	list_splice_init(&ud->mappers, &list);
+	mutex_unlock(&ud->mappers_lock);
+
+	/* Let any mmap() that already populated PTEs link its VMA. */
+	list_for_each_entry(m, &list, node) {
+		mmap_read_lock(m->mm);
+		mmap_read_unlock(m->mm);
+	}
+	list_for_each_entry_safe(m, tmp, &list, node) {
+		unmap_mapping_range(m->inode->i_mapping, 0, 0, 1);
+		iput(m->inode);
+		mmdrop(m->mm);
+		kfree(m);
+	}
+}
+
+static int udaq_mmap_regs(struct udaq_dev *ud, struct vm_area_struct *vma)
+{
+	unsigned long pgoff = vma->vm_pgoff;
+	int ret;
+
+	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
+	vma->vm_pgoff = 0;
+	ret = vm_iomap_memory(vma, ud->bar_phys, ud->bar_len);
+	vma->vm_pgoff = pgoff;
+	return ret;
+}
+
+static int udaq_mmap_desc(struct udaq_dev *ud, struct vm_area_struct *vma)
+{
+	unsigned long pgoff = vma->vm_pgoff;
+	int ret;
+
+	vma->vm_pgoff = 0;
+	ret = dma_mmap_coherent(&ud->pdev->dev, vma, ud->desc, ud->desc_bus,
+				ud->desc_size);
+	vma->vm_pgoff = pgoff;
+	return ret;
+}
+
+/*
+ * dma_mmap_coherent() maps one allocation into one whole VMA, so the VMA
+ * is narrowed to each chunk in turn and restored afterwards. A mapping
+ * shorter than the ring takes the chunks it covers.
+ */
+static int udaq_mmap_ring(struct udaq_dev *ud, struct vm_area_struct *vma)
+{
+	unsigned long start = vma->vm_start, end = vma->vm_end;
+	unsigned long pgoff = vma->vm_pgoff;
+	unsigned long addr = start;
+	unsigned int i;
+	int ret = 0;
+
+	vma->vm_pgoff = 0;
+	for (i = 0; i < ud->nchunks && addr < end; i++) {
+		size_t len = min_t(unsigned long, ud->chunks[i].len, end - addr);
+
+		vma->vm_start = addr;
+		vma->vm_end = addr + PAGE_ALIGN(len);
+		ret = dma_mmap_coherent(&ud->pdev->dev, vma, ud->chunks[i].cpu,
+					ud->chunks[i].bus, ud->chunks[i].len);
+		if (ret)
+			break;
+		addr = vma->vm_end;
+	}
+	vma->vm_start = start;
+	vma->vm_end = end;
+	vma->vm_pgoff = pgoff;
+
+	/*
+	 * Undo the chunks already mapped. mmap_region() would zap them too
+	 * when we fail, but that is its choice, not our contract.
+	 */
+	if (ret && addr > start && (vma->vm_flags & VM_PFNMAP))
+		zap_vma_ptes(vma, start, addr - start);
+	return ret;
+}
+
+int udaq_mmap(struct uio_info *info, struct vm_area_struct *vma)
+{
+	struct udaq_dev *ud = info->priv;
+	unsigned long mi = vma->vm_pgoff;
+	unsigned long len = vma->vm_end - vma->vm_start;
+	int ret;
+
+	if (mi >= UDAQ_NUM_MAPS || !len ||
+	    len > PAGE_ALIGN(info->mem[mi].size))
+		return -EINVAL;
+
+	if (mi == REFDAQ_MAP_DESC) {
+		if (vma->vm_flags & VM_WRITE)
+			return -EACCES;
+		/* So that mprotect() cannot make it writable later. */
+		udaq_vm_flags_clear(vma, VM_MAYWRITE);
+	}
+	/* A private writable mapping of device memory would be copy-on-write. */
+	if (!(vma->vm_flags & VM_SHARED) && (vma->vm_flags & VM_MAYWRITE))
+		return -EINVAL;
+
+	ret = udaq_mappers_add(ud, vma);
+	if (ret)
+		return ret;
+
+	switch (mi) {
+	case REFDAQ_MAP_REGS:
+		ret = udaq_mmap_regs(ud, vma);
+		break;
+	case REFDAQ_MAP_RING:
+		if (ud->cfg.populate) {
+			ret = udaq_mmap_ring(ud, vma);
+		} else {
+			udaq_vm_flags_set(vma, VM_PFNMAP | VM_IO | VM_DONTEXPAND |
+					  VM_DONTDUMP);
+		}
+		break;
+	default:
+		ret = udaq_mmap_desc(ud, vma);
+		break;
+	}
+	if (ret)
+		return ret;
+
+	vma->vm_private_data = ud;
+	vma->vm_ops = (mi == REFDAQ_MAP_RING && !ud->cfg.populate) ?
+		      &udaq_ring_lazy_vm_ops : &udaq_vm_ops;
+	kref_get(&ud->ref);
+	return 0;
+}
