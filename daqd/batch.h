@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Gathering frames for zero-copy output: one peek at a reader gives many
+ * frames; their payloads (without the 48-byte headers) become an iovec
+ * array for a single writev(). A batch never spans a discontinuity in the
+ * device sample index, so a sink can start a new segment between batches.
+ */
+#ifndef DAQD_BATCH_H
+#define DAQD_BATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include <uio_daq/ring.h>
+
+#include "sink.h"
+
+#define DAQD_BATCH_MAX_IOV	64
+
+/*
+ * struct daqd_batch - frames gathered from one reader.
+ * @iov, @niov: payload pieces, in order; may be 0 when only frames past the
+ *              stream's sample limit were found (release them anyway).
+ * @bytes: payload bytes in @iov.
+ * @ring_bytes: bytes to udaq_reader_release() once the payload is used.
+ * @frames: frames in the batch.
+ * @first_sample: device sample index of the first payload sample.
+ * @samples: multi-channel samples in @iov (contiguous device indices).
+ * @lost_bytes: ring bytes a lossy reader lost before this batch.
+ * @limit_reached: the stream's max_samples has been reached.
+ */
+struct daqd_batch {
+	struct iovec iov[DAQD_BATCH_MAX_IOV];
+	size_t niov;
+	size_t bytes;
+	size_t ring_bytes;
+	size_t frames;
+	uint64_t first_sample;
+	uint64_t samples;
+	uint64_t lost_bytes;
+	bool limit_reached;
+};
+
+/*
+ * daqd_batch_gather() - Gather up to @max_bytes of payload (at least one
+ * frame if any is available) from @reader.
+ * @stream: frame length, sample size and limit.
+ * @expect: device index the caller expects next (UINT64_MAX: anything);
+ *          gathering stops before a frame that does not continue the
+ *          batch, so a gap is always at the start of a batch.
+ * Thread: the reader's thread.
+ * Return: 1 with a batch; 0 if no whole frame is available; -EBADMSG for a
+ * corrupt frame (the caller should fail: the stream cannot be trusted).
+ */
+int daqd_batch_gather(struct udaq_reader *reader, const struct daqd_stream *stream,
+		      size_t max_bytes, struct daqd_batch *b);
+
+/*
+ * daqd_iov_advance() - Drop the first @n bytes of an iovec array in place
+ * (after a short write). Return: the new start index.
+ */
+size_t daqd_iov_advance(struct iovec *iov, size_t niov, size_t start, size_t n);
+
+#endif /* DAQD_BATCH_H */

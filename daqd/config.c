@@ -1,0 +1,644 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * daqd settings. One table describes every key: its INI section, its flag,
+ * its type and range. The INI reader and the flag parser both go through
+ * daqd_config_set(), so a value is judged the same way wherever it comes
+ * from, and messages always say key, value and what is allowed.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <ini.h>
+#include <math.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/un.h>
+
+#include "paths.h"
+
+enum key_type {
+	K_STR,		/* any string */
+	K_PATH,		/* non-empty path */
+	K_SOCKET,	/* path that fits sun_path, or "" */
+	K_NAME,		/* file-name-safe token */
+	K_BOOL,
+	K_U32,		/* decimal, k/M/G multiply by 1000 */
+	K_SIZE,		/* bytes, K/M/G/T multiply by 1024 */
+	K_SECONDS,	/* decimal seconds, s/m/h suffix */
+	K_POLICY,
+	K_FORMAT,
+	K_USER,
+	K_GROUP,
+};
+
+struct key_desc {
+	const char *section;
+	const char *key;
+	const char *flag;	/* long option, NULL if file only */
+	int short_opt;		/* 0 if none */
+	enum key_type type;
+	size_t offset;
+	double min, max;	/* numeric range */
+	uint64_t align;		/* K_SIZE: must be a multiple (0: any) */
+	bool zero_ok;		/* 0 allowed outside [min, max] ("off") */
+};
+
+#define OFF(f) offsetof(struct daqd_config, f)
+
+static const struct key_desc keys[] = {
+	{ "device", "device", "device", 'd', K_STR, OFF(device), 0, 0, 0, false },
+	{ "device", "ring_size", "ring-size", 0, K_SIZE, OFF(ring_size),
+	  64.0 * 1024, 16.0 * 1024 * 1024 * 1024, 4096, false },
+	{ "device", "policy", "policy", 0, K_POLICY, OFF(policy), 0, 0, 0, false },
+	{ "device", "irq_threshold", "irq-threshold", 0, K_SIZE, OFF(irq_threshold),
+	  1, 1024.0 * 1024 * 1024, 0, true },
+	{ "device", "irq_timeout_us", "irq-timeout", 0, K_U32, OFF(irq_timeout_us),
+	  1, 10000000, 0, true },
+	{ "device", "frame_samples", "frame-samples", 0, K_U32, OFF(frame_samples),
+	  1, 1048576, 0, true },
+	{ "acquisition", "rate", "rate", 'r', K_U32, OFF(rate), 1, 1e9, 0, true },
+	{ "acquisition", "channels", "channels", 'c', K_U32, OFF(channels), 1, 32, 0, false },
+	{ "acquisition", "format", "format", 0, K_FORMAT, OFF(format), 0, 0, 0, false },
+	{ "acquisition", "test_pattern", "test-pattern", 't', K_BOOL, OFF(test_pattern), 0, 0, 0, false },
+	{ "acquisition", "freerun", "freerun", 0, K_BOOL, OFF(freerun), 0, 0, 0, false },
+	{ "acquisition", "duration", "duration", 'D', K_SECONDS, OFF(duration), 0, 1e9, 0, false },
+	{ "output", "dir", "output", 'o', K_PATH, OFF(output_dir), 0, 0, 0, false },
+	{ "output", "prefix", "prefix", 0, K_NAME, OFF(prefix), 0, 0, 0, false },
+	{ "output", "stdout", "stdout", 0, K_BOOL, OFF(to_stdout), 0, 0, 0, false },
+	{ "output", "rotate_size", "rotate-size", 0, K_SIZE, OFF(rotate_size),
+	  4096, 1e18, 0, true },
+	{ "output", "rotate_time", "rotate-time", 0, K_SECONDS, OFF(rotate_time), 0.1, 1e9, 0, true },
+	{ "output", "flush_interval", "flush-interval", 0, K_SECONDS, OFF(flush_interval),
+	  0.01, 3600, 0, false },
+	{ "output", "fsync", "fsync", 0, K_BOOL, OFF(fsync), 0, 0, 0, false },
+	{ "control", "socket", "socket", 0, K_SOCKET, OFF(socket_path), 0, 0, 0, false },
+	{ "control", "group", "socket-group", 0, K_GROUP, OFF(socket_group), 0, 0, 0, false },
+	{ "daemon", "user", "user", 'u', K_USER, OFF(user), 0, 0, 0, false },
+	{ "daemon", "group", "group", 'g', K_GROUP, OFF(group), 0, 0, 0, false },
+	{ "daemon", "quiet", "quiet", 'q', K_BOOL, OFF(quiet), 0, 0, 0, false },
+	{ "daemon", "status_interval", "status-interval", 0, K_SECONDS, OFF(status_interval),
+	  0.1, 86400, 0, true },
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+static void errf(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static int set_str(char **slot, const char *value)
+{
+	char *copy = strdup(value);
+
+	if (!copy)
+		return -ENOMEM;
+	free(*slot);
+	*slot = copy;
+	return 0;
+}
+
+int daqd_config_defaults(struct daqd_config *cfg)
+{
+	char sock[108];
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->ring_size = 16u * 1024 * 1024;
+	cfg->policy = UDAQ_POLICY_STOP;
+	cfg->rate = 1000000;
+	cfg->channels = 4;
+	cfg->duration = 0;
+	cfg->flush_interval = 1.0;
+	cfg->status_interval = 10.0;
+	daqd_default_socket_path(sock, sizeof(sock));
+	if (set_str(&cfg->device, "sim") || set_str(&cfg->format, "ri16_le") ||
+	    set_str(&cfg->prefix, "daqd") || set_str(&cfg->socket_path, sock)) {
+		daqd_config_free(cfg);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void daqd_config_free(struct daqd_config *cfg)
+{
+	free(cfg->device);
+	free(cfg->format);
+	free(cfg->output_dir);
+	free(cfg->prefix);
+	free(cfg->socket_path);
+	free(cfg->socket_group);
+	free(cfg->user);
+	free(cfg->group);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+/* Parse a non-negative decimal number with an optional suffix from @mult. */
+static int parse_scaled(const char *s, const char *suffixes, const double *mults,
+			double *out)
+{
+	char *end;
+	double v;
+
+	if (!*s || *s == '-' || *s == '+' || (*s != '.' && (*s < '0' || *s > '9')))
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || !isfinite(v))
+		return -EINVAL;
+	if (*end) {
+		const char *p = strchr(suffixes, *end);
+
+		if (!p || end[1])
+			return -EINVAL;
+		v *= mults[p - suffixes];
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = { "1", "yes", "true", "on" };
+	static const char *const no[] = { "0", "no", "false", "off" };
+
+	for (size_t i = 0; i < 4; i++) {
+		if (!strcasecmp(s, yes[i])) {
+			*out = true;
+			return 0;
+		}
+		if (!strcasecmp(s, no[i])) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static const char *range_text(const struct key_desc *k, char *buf, size_t len,
+			      const char *unit)
+{
+	snprintf(buf, len, "%s%.15g..%.15g%s", k->zero_ok ? "0 (off) or " : "",
+		 k->min, k->max, unit);
+	return buf;
+}
+
+static int set_number(const struct key_desc *k, void *slot, const char *value,
+		      char *err, size_t errlen)
+{
+	static const double dec[] = { 1e3, 1e3, 1e6, 1e9 };
+	static const double bin[] = { 1024.0, 1024.0, 1048576.0, 1073741824.0,
+				      1099511627776.0 };
+	static const double sec[] = { 1, 1e-3, 60, 3600, 86400 };
+	char range[96];
+	double v;
+	int ret;
+
+	switch (k->type) {
+	case K_U32:
+		ret = parse_scaled(value, "kKMG", dec, &v);
+		if (ret == 0 && v != floor(v))
+			ret = -EINVAL;
+		if (ret) {
+			errf(err, errlen, "%s '%s': expected a whole number %s (suffix k, M, G allowed)",
+			     k->key, value, range_text(k, range, sizeof(range), ""));
+			return ret;
+		}
+		break;
+	case K_SIZE:
+		ret = parse_scaled(value, "kKMGT", bin, &v);
+		if (ret == 0 && v != floor(v))
+			ret = -EINVAL;
+		if (ret) {
+			errf(err, errlen, "%s '%s': expected a size in bytes %s (suffix K, M, G, T allowed)",
+			     k->key, value, range_text(k, range, sizeof(range), ""));
+			return ret;
+		}
+		break;
+	default: /* K_SECONDS */
+		/* "ms" is the only two-letter suffix; map it to 'u' below. */
+		{
+			char tmp[64];
+			size_t n = strlen(value);
+
+			if (n >= sizeof(tmp))
+				n = sizeof(tmp) - 1;
+			memcpy(tmp, value, n);
+			tmp[n] = 0;
+			if (n >= 2 && !strcmp(tmp + n - 2, "ms")) {
+				tmp[n - 2] = 'u';
+				tmp[n - 1] = 0;
+			}
+			ret = parse_scaled(tmp, "sumhd", sec, &v);
+		}
+		if (ret) {
+			errf(err, errlen, "%s '%s': expected seconds %s (suffix ms, s, m, h, d allowed)",
+			     k->key, value, range_text(k, range, sizeof(range), ""));
+			return ret;
+		}
+		break;
+	}
+	if (!(v == 0 && k->zero_ok) && (v < k->min || v > k->max)) {
+		errf(err, errlen, "%s '%s': out of range, allowed %s", k->key, value,
+		     range_text(k, range, sizeof(range), ""));
+		return -EINVAL;
+	}
+	if (k->type == K_SIZE && k->align && fmod(v, (double)k->align) != 0) {
+		errf(err, errlen, "%s '%s': must be a multiple of %llu bytes", k->key,
+		     value, (unsigned long long)k->align);
+		return -EINVAL;
+	}
+	switch (k->type) {
+	case K_U32:
+		*(uint32_t *)slot = (uint32_t)v;
+		break;
+	case K_SIZE:
+		if (k->offset == OFF(irq_threshold))
+			*(uint32_t *)slot = (uint32_t)v;
+		else
+			*(uint64_t *)slot = (uint64_t)v;
+		break;
+	default:
+		*(double *)slot = v;
+		break;
+	}
+	return 0;
+}
+
+static bool name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 64 || s[0] == '.' || s[0] == '-')
+		return false;
+	for (; *s; s++) {
+		char c = *s;
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+static int set_key(struct daqd_config *cfg, const struct key_desc *k,
+		   const char *value, char *err, size_t errlen)
+{
+	void *slot = (char *)cfg + k->offset;
+	bool b;
+
+	switch (k->type) {
+	case K_STR:
+		if (!*value) {
+			errf(err, errlen, "%s '': must not be empty", k->key);
+			return -EINVAL;
+		}
+		return set_str(slot, value);
+	case K_PATH:
+		if (!*value) {
+			errf(err, errlen, "%s '': expected a directory path", k->key);
+			return -EINVAL;
+		}
+		return set_str(slot, value);
+	case K_SOCKET:
+		if (strlen(value) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+			errf(err, errlen, "%s '%s': path too long for a Unix socket (at most %zu bytes), or '' for none",
+			     k->key, value, sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+			return -EINVAL;
+		}
+		return set_str(slot, value);
+	case K_NAME:
+		if (!name_ok(value)) {
+			errf(err, errlen, "%s '%s': expected 1-64 characters of A-Z a-z 0-9 . _ - (not starting with . or -)",
+			     k->key, value);
+			return -EINVAL;
+		}
+		return set_str(slot, value);
+	case K_BOOL:
+		if (parse_bool(value, &b)) {
+			errf(err, errlen, "%s '%s': expected true/false, yes/no, on/off or 1/0",
+			     k->key, value);
+			return -EINVAL;
+		}
+		*(bool *)slot = b;
+		return 0;
+	case K_POLICY:
+		if (!strcmp(value, "stop"))
+			cfg->policy = UDAQ_POLICY_STOP;
+		else if (!strcmp(value, "overwrite"))
+			cfg->policy = UDAQ_POLICY_OVERWRITE;
+		else {
+			errf(err, errlen, "%s '%s': expected 'stop' (lossless) or 'overwrite'",
+			     k->key, value);
+			return -EINVAL;
+		}
+		return 0;
+	case K_FORMAT:
+		if (strcmp(value, "ri16_le") && strcmp(value, "int16")) {
+			errf(err, errlen, "%s '%s': expected 'ri16_le' (int16 little-endian, the only format supported)",
+			     k->key, value);
+			return -EINVAL;
+		}
+		return set_str(slot, "ri16_le");
+	case K_USER:
+		if (!*value || !getpwnam(value)) {
+			errf(err, errlen, "%s '%s': no such user", k->key, value);
+			return -EINVAL;
+		}
+		return set_str(slot, value);
+	case K_GROUP:
+		if (!*value || !getgrnam(value)) {
+			errf(err, errlen, "%s '%s': no such group", k->key, value);
+			return -EINVAL;
+		}
+		return set_str(slot, value);
+	default:
+		return set_number(k, slot, value, err, errlen);
+	}
+}
+
+int daqd_config_set(struct daqd_config *cfg, const char *section,
+		    const char *key, const char *value, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (strcmp(keys[i].key, key))
+			continue;
+		if (section && strcmp(keys[i].section, section))
+			continue;
+		return set_key(cfg, &keys[i], value, err, errlen);
+	}
+	if (section)
+		errf(err, errlen, "unknown key '%s' in section [%s]", key, section);
+	else
+		errf(err, errlen, "unknown key '%s'", key);
+	return -ENOENT;
+}
+
+struct load_state {
+	struct daqd_config *cfg;
+	char msg[256];
+	int ret;
+};
+
+static bool section_known(const char *section)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (!strcmp(keys[i].section, section))
+			return true;
+	return false;
+}
+
+static int ini_on_key(void *user, const char *section, const char *name,
+		       const char *value)
+{
+	struct load_state *st = user;
+	char msg[224];
+	int ret;
+
+	if (st->ret)
+		return 1;	/* report the first error only */
+	if (!section_known(section)) {
+		snprintf(st->msg, sizeof(st->msg),
+			 "unknown section [%s] (known: device, acquisition, output, control, daemon)",
+			 section);
+		st->ret = -EINVAL;
+		return 0;
+	}
+	ret = daqd_config_set(st->cfg, section, name, value, msg, sizeof(msg));
+	if (ret) {
+		snprintf(st->msg, sizeof(st->msg), "[%s] %s", section, msg);
+		st->ret = ret == -ENOMEM ? ret : -EINVAL;
+		return 0;
+	}
+	return 1;
+}
+
+int daqd_config_load(struct daqd_config *cfg, const char *path,
+		     char *err, size_t errlen)
+{
+	struct load_state st = { .cfg = cfg };
+	FILE *f = fopen(path, "re");
+	int line;
+
+	if (!f) {
+		int e = errno;
+
+		errf(err, errlen, "config file '%s': %s", path, strerror(e));
+		return -e;
+	}
+	line = ini_parse_file(f, ini_on_key, &st);
+	fclose(f);
+	if (st.ret) {
+		errf(err, errlen, "%s:%d: %s", path, line, st.msg);
+		return st.ret;
+	}
+	if (line) {
+		errf(err, errlen, "%s:%d: syntax error (expected [section] or key = value)",
+		     path, line);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Long options are built from the table; ids >= 256 index keys[]. */
+enum {
+	OPT_KEY = 256,
+	OPT_CONFIG = 1000,
+	OPT_HELP,
+	OPT_VERSION,
+};
+
+static void build_options(struct option *opts, char *shortopts)
+{
+	size_t n = 0;
+	char *s = shortopts;
+
+	*s++ = ':';	/* report a missing argument as ':' */
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (!keys[i].flag)
+			continue;
+		opts[n].name = keys[i].flag;
+		opts[n].has_arg = keys[i].type == K_BOOL ? no_argument : required_argument;
+		opts[n].flag = NULL;
+		opts[n].val = keys[i].short_opt ? keys[i].short_opt : OPT_KEY + (int)i;
+		n++;
+		if (keys[i].short_opt) {
+			*s++ = (char)keys[i].short_opt;
+			if (keys[i].type != K_BOOL)
+				*s++ = ':';
+		}
+	}
+	opts[n++] = (struct option){ "config", required_argument, NULL, OPT_CONFIG };
+	opts[n++] = (struct option){ "help", no_argument, NULL, OPT_HELP };
+	opts[n++] = (struct option){ "version", no_argument, NULL, OPT_VERSION };
+	opts[n] = (struct option){ 0 };
+	*s++ = 'h';
+	*s = 0;
+}
+
+static const struct key_desc *key_for_opt(int c)
+{
+	if (c >= OPT_KEY && c < OPT_KEY + (int)NKEYS)
+		return &keys[c - OPT_KEY];
+	for (size_t i = 0; i < NKEYS; i++)
+		if (keys[i].short_opt && keys[i].short_opt == c)
+			return &keys[i];
+	return NULL;
+}
+
+static const char *flag_name(int c, int longindex, const struct option *opts,
+			     char *buf, size_t len)
+{
+	if (longindex >= 0)
+		snprintf(buf, len, "--%s", opts[longindex].name);
+	else
+		snprintf(buf, len, "-%c", c);
+	return buf;
+}
+
+int daqd_config_parse_args(struct daqd_config *cfg, int argc, char **argv,
+			   char *err, size_t errlen)
+{
+	struct option opts[NKEYS + 4];
+	char shortopts[2 * NKEYS + 4];
+	const char *config_file = NULL;
+	int pass, c, longindex;
+
+	build_options(opts, shortopts);
+	/* Pass 0 finds --config and --help; pass 1 applies flags over the file. */
+	for (pass = 0; pass < 2; pass++) {
+		optind = 0;
+		opterr = 0;
+		for (;;) {
+			char name[64], msg[256];
+			const struct key_desc *k;
+			int ret;
+
+			longindex = -1;
+			c = getopt_long(argc, argv, shortopts, opts, &longindex);
+			if (c == -1)
+				break;
+			if (c == '?') {
+				if (optopt && optopt < 256)
+					errf(err, errlen, "unknown flag '-%c' (try --help)", optopt);
+				else
+					errf(err, errlen, "unknown flag '%s' (try --help)",
+					     argv[optind - 1]);
+				return -EINVAL;
+			}
+			if (c == ':') {
+				errf(err, errlen, "flag '%s' needs a value (try --help)",
+				     argv[optind - 1]);
+				return -EINVAL;
+			}
+			if (c == OPT_HELP || c == 'h') {
+				fputs(daqd_usage(), stdout);
+				return 1;
+			}
+			if (c == OPT_VERSION) {
+				printf("daqd %s\n", DAQD_VERSION);
+				return 1;
+			}
+			if (c == OPT_CONFIG) {
+				config_file = optarg;
+				continue;
+			}
+			if (pass == 0)
+				continue;
+			k = key_for_opt(c);
+			if (!k)
+				continue;
+			ret = set_key(cfg, k, k->type == K_BOOL ? "true" : optarg,
+				      msg, sizeof(msg));
+			if (ret) {
+				/* Name the flag rather than the INI key. */
+				const char *rest = strchr(msg, ' ');
+
+				errf(err, errlen, "%s%s",
+				     flag_name(c, longindex, opts, name, sizeof(name)),
+				     rest ? rest : "");
+				return ret == -ENOMEM ? ret : -EINVAL;
+			}
+		}
+		if (optind < argc) {
+			errf(err, errlen, "unexpected argument '%s' (daqd takes only flags; try --help)",
+			     argv[optind]);
+			return -EINVAL;
+		}
+		if (pass == 0 && config_file) {
+			int ret = daqd_config_load(cfg, config_file, err, errlen);
+
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+int daqd_config_check(const struct daqd_config *cfg, char *err, size_t errlen)
+{
+	if (!cfg->output_dir && !cfg->to_stdout) {
+		errf(err, errlen, "nothing to record to: give --output DIR ([output] dir) and/or --stdout");
+		return -EINVAL;
+	}
+	if ((cfg->rotate_size || cfg->rotate_time) && !cfg->output_dir) {
+		errf(err, errlen, "rotate_size/rotate_time need an output directory (--output)");
+		return -EINVAL;
+	}
+	if (cfg->group && !cfg->user) {
+		errf(err, errlen, "group '%s' given without user: daqd drops privileges only with --user",
+		     cfg->group);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+const char *daqd_usage(void)
+{
+	return
+"Usage: daqd [FLAGS]\n"
+"Acquire from a DAQ device (the simulated refdaq by default) and record.\n"
+"\n"
+"  -d, --device SPEC       sim[:opts], /dev/uioN, uioN, PCI address or UIO name\n"
+"  -r, --rate HZ           samples per second per channel (0: free-run)\n"
+"  -c, --channels N        channels 0..N-1 (1-32)\n"
+"  -t, --test-pattern      record the device's test pattern\n"
+"      --freerun           produce as fast as possible (benchmarks)\n"
+"  -D, --duration SECONDS  stop after this long (default: until stopped)\n"
+"  -o, --output DIR        write SigMF recordings into DIR\n"
+"      --stdout            write raw interleaved int16 LE samples to stdout\n"
+"      --prefix NAME       recording file name prefix (default daqd)\n"
+"      --rotate-size BYTES start a new file after this many sample bytes\n"
+"      --rotate-time SECS  start a new file after this long\n"
+"      --flush-interval S  refresh the metadata this often (default 1s)\n"
+"      --fsync             fdatasync data before each metadata refresh\n"
+"      --ring-size BYTES   simulator ring size (default 16M)\n"
+"      --policy P          stop (lossless, default) or overwrite\n"
+"      --irq-threshold B   bytes between data interrupts\n"
+"      --irq-timeout US    interrupt when data waits this long\n"
+"      --frame-samples N   samples per channel per frame\n"
+"      --format F          ri16_le (the only one)\n"
+"      --socket PATH       control socket ('' for none)\n"
+"      --socket-group G    group allowed to use the control socket\n"
+"  -u, --user USER         drop to USER after opening the device\n"
+"  -g, --group GROUP       and to GROUP (default: USER's group)\n"
+"  -q, --quiet             no live status line, plain log lines only\n"
+"      --status-interval S seconds between status log lines (0: off)\n"
+"      --config FILE       read settings from an INI file (flags win)\n"
+"  -h, --help              this text\n"
+"      --version           print the version\n"
+"See daqd(8) / docs/daqd.md for the configuration keys.\n";
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * daqd settings: defaults, the INI file (inih) and command-line flags, with
+ * one table of keys so that the file and the flags validate identically and
+ * every error names the key or flag, the value and what is allowed.
+ */
+#ifndef DAQD_CONFIG_H
+#define DAQD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uio_daq/digitizer.h>
+
+struct daqd_config {
+	/* [device] */
+	char *device;			/* spec for udaq_dev_open() */
+	uint64_t ring_size;		/* simulator ring, bytes */
+	enum udaq_policy policy;
+	uint32_t irq_threshold;		/* bytes, 0 = driver default */
+	uint32_t irq_timeout_us;
+	uint32_t frame_samples;		/* 0 = driver default */
+	/* [acquisition] */
+	uint32_t rate;			/* Hz per channel; 0 = free-run */
+	uint32_t channels;
+	char *format;			/* "ri16_le" */
+	bool test_pattern;
+	bool freerun;
+	double duration;		/* seconds, 0 = until stopped */
+	/* [output] */
+	char *output_dir;		/* NULL: no recording */
+	char *prefix;			/* file name prefix */
+	bool to_stdout;
+	uint64_t rotate_size;		/* bytes of samples per file, 0 = off */
+	double rotate_time;		/* seconds per file, 0 = off */
+	double flush_interval;		/* seconds between metadata refreshes */
+	bool fsync;			/* fdatasync data before each meta */
+	/* [control] */
+	char *socket_path;		/* "" = no control socket */
+	char *socket_group;
+	/* [daemon] */
+	char *user;			/* drop to after opening the device */
+	char *group;
+	bool quiet;
+	double status_interval;		/* seconds between log lines */
+};
+
+/* Where the INI was read from, for messages; NULL if none. */
+struct daqd_cli {
+	const char *config_file;
+	bool help;
+	bool version;
+};
+
+/* daqd_config_defaults() - fill @cfg with the defaults. Return 0/-ENOMEM. */
+int daqd_config_defaults(struct daqd_config *cfg);
+void daqd_config_free(struct daqd_config *cfg);
+
+/*
+ * daqd_config_set() - Set one key ("rate", "ring_size", ... the INI key
+ * names) from text. On error writes "KEY 'VALUE': expected ..." (the
+ * caller prefixes where it came from) into @err.
+ * Return: 0, -EINVAL (bad value), -ENOENT (no such key), -ENOMEM.
+ */
+int daqd_config_set(struct daqd_config *cfg, const char *section,
+		    const char *key, const char *value, char *err, size_t errlen);
+
+/*
+ * daqd_config_load() - Read an INI file. Unknown sections or keys are
+ * errors (a typo must not silently fall back to a default).
+ * Return: 0 or -errno with @err filled ("FILE:LINE: ...").
+ */
+int daqd_config_load(struct daqd_config *cfg, const char *path,
+		     char *err, size_t errlen);
+
+/*
+ * daqd_config_parse_args() - Apply argv: first finds --config (and loads
+ * it), then applies every other flag on top so that flags win.
+ * Return: 0; 1 if --help/--version was handled (exit 0); -EINVAL with @err
+ * filled for a bad flag or value.
+ */
+int daqd_config_parse_args(struct daqd_config *cfg, int argc, char **argv,
+			   char *err, size_t errlen);
+
+/*
+ * daqd_config_check() - Cross-field checks that need every value (e.g. at
+ * least one output). Return 0 or -EINVAL with @err filled.
+ */
+int daqd_config_check(const struct daqd_config *cfg, char *err, size_t errlen);
+
+/* daqd_usage() - the --help text. */
+const char *daqd_usage(void);
+
+#endif /* DAQD_CONFIG_H */

@@ -1,0 +1,559 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The SigMF recorder sink.
+ *
+ * Crash safety rests on one invariant: the .sigmf-meta on disk never
+ * describes more samples than the .sigmf-data holds. Samples are written
+ * first (whole samples only), the metadata is rewritten afterwards by
+ * rename, and "daqd:sample_count" says how many samples it describes. A
+ * SIGKILL therefore leaves a data file that is at least as long as its
+ * metadata says, and every closed file is complete.
+ */
+#include "recorder.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "batch.h"
+#include "log.h"
+#include "sigmf.h"
+
+#define BATCH_BYTES	(4u << 20)	/* payload per writev(), bounds latency */
+
+struct recorder {
+	struct daqd_sink base;
+	const struct daqd_config *cfg;
+	int dirfd;
+	pthread_t thread;
+	bool thread_running;
+	struct udaq_reader *reader;
+	char recorder_name[64];
+
+	/* Data path state, touched only by the recorder thread. */
+	int data_fd;			/* -1: no file open */
+	char stem[160];			/* file name without extension */
+	struct daqd_sigmf_meta meta;
+	uint64_t file_samples;
+	uint64_t file_bytes;
+	uint32_t file_index;
+	struct timespec file_opened;	/* CLOCK_MONOTONIC */
+	struct timespec last_flush;
+	uint64_t next_sample;		/* device index expected next */
+	char acq_stamp[40];		/* acquisition start, for file names */
+
+	/* Shown by status; guarded by lock (never held across I/O). */
+	pthread_mutex_t lock;
+	char cur_file[160];
+	uint64_t files;
+};
+
+static struct recorder *to_rec(struct daqd_sink *s)
+{
+	return (struct recorder *)s;
+}
+
+static double elapsed(const struct timespec *since)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - since->tv_sec) +
+	       (double)(now.tv_nsec - since->tv_nsec) / 1e9;
+}
+
+static void ts_add_ns(struct timespec *ts, uint64_t ns)
+{
+	ts->tv_sec += (time_t)(ns / 1000000000u);
+	ts->tv_nsec += (long)(ns % 1000000000u);
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+/* Wall-clock time of device sample @index. */
+static struct timespec sample_time(const struct daqd_stream *st, uint64_t index,
+				   uint64_t frame_ts_ns)
+{
+	struct timespec t = st->start_realtime;
+
+	if (st->sample_rate)
+		ts_add_ns(&t, (uint64_t)((double)index * 1e9 / st->sample_rate));
+	else
+		ts_add_ns(&t, frame_ts_ns);
+	return t;
+}
+
+static int write_meta(struct recorder *r, bool complete)
+{
+	struct json_object *obj;
+	char name[200];
+	int ret;
+
+	obj = daqd_sigmf_meta_json(&r->meta, r->file_samples, complete);
+	if (!obj)
+		return -ENOMEM;
+	snprintf(name, sizeof(name), "%s.sigmf-meta", r->stem);
+	ret = daqd_sigmf_write_meta(r->dirfd, name, obj, r->cfg->fsync);
+	json_object_put(obj);
+	return ret;
+}
+
+static int flush_file(struct recorder *r, bool complete)
+{
+	int ret;
+
+	if (r->data_fd < 0)
+		return 0;
+	if (r->cfg->fsync && fdatasync(r->data_fd))
+		return -errno;
+	ret = write_meta(r, complete);
+	clock_gettime(CLOCK_MONOTONIC, &r->last_flush);
+	return ret;
+}
+
+static int close_file(struct recorder *r)
+{
+	int ret;
+
+	if (r->data_fd < 0)
+		return 0;
+	ret = flush_file(r, true);
+	if (close(r->data_fd) && !ret)
+		ret = -errno;
+	r->data_fd = -1;
+	daqd_sigmf_meta_clear(&r->meta);
+	pthread_mutex_lock(&r->lock);
+	r->cur_file[0] = 0;
+	pthread_mutex_unlock(&r->lock);
+	return ret;
+}
+
+/* Open the next file; its first capture starts at device index @first. */
+static int open_file(struct recorder *r, uint64_t first, const struct timespec *when)
+{
+	const struct daqd_stream *st = r->base.stream;
+	char name[200];
+	int ret;
+
+	/* Acquisition start, then file number: names sort in time order. */
+	snprintf(r->stem, sizeof(r->stem), "%s-%s-%06u", r->cfg->prefix,
+		 r->acq_stamp, r->file_index);
+	snprintf(name, sizeof(name), "%s.sigmf-data", r->stem);
+	r->data_fd = openat(r->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (r->data_fd < 0)
+		return -errno;
+	memset(&r->meta, 0, sizeof(r->meta));
+	r->meta.datatype = st->datatype;
+	r->meta.sample_rate = st->sample_rate;
+	r->meta.num_channels = st->num_channels;
+	r->meta.hw = st->hw;
+	r->meta.recorder = r->recorder_name;
+	r->meta.acq_id = st->acq_id;
+	r->meta.file_index = r->file_index;
+	r->file_samples = 0;
+	r->file_bytes = 0;
+	r->file_index++;
+	clock_gettime(CLOCK_MONOTONIC, &r->file_opened);
+	ret = daqd_sigmf_add_capture(&r->meta, 0, first, when);
+	if (!ret)
+		ret = flush_file(r, false);
+	pthread_mutex_lock(&r->lock);
+	snprintf(r->cur_file, sizeof(r->cur_file), "%s", r->stem);
+	r->files++;
+	pthread_mutex_unlock(&r->lock);
+	return ret;
+}
+
+/*
+ * Write @len bytes of @iov (whole samples). On failure the file keeps the
+ * whole samples that did reach it, and *done says how many bytes that was.
+ */
+static int write_iov(struct recorder *r, struct iovec *iov, size_t niov,
+		     size_t len, size_t *done)
+{
+	size_t start = 0;
+
+	*done = 0;
+	while (*done < len) {
+		ssize_t n = writev(r->data_fd, iov + start, (int)(niov - start));
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return -EIO;
+		*done += (size_t)n;
+		start = daqd_iov_advance(iov, niov, start, (size_t)n);
+	}
+	return 0;
+}
+
+/* Take the first @len bytes of @src into @dst; returns the entries used. */
+static size_t iov_prefix(const struct iovec *src, size_t n, size_t len,
+			 struct iovec *dst)
+{
+	size_t i;
+
+	for (i = 0; i < n && len; i++) {
+		dst[i] = src[i];
+		if (dst[i].iov_len > len)
+			dst[i].iov_len = len;
+		len -= dst[i].iov_len;
+	}
+	return i;
+}
+
+static void fail_disk(struct recorder *r, int err, const char *what)
+{
+	char name[200];
+	int ret;
+
+	snprintf(name, sizeof(name), "%s.sigmf-data", r->stem);
+	/* Keep the whole samples that made it; drop a torn one. */
+	if (r->data_fd >= 0 && ftruncate(r->data_fd, (off_t)r->file_bytes))
+		daqd_log(DAQD_LOG_WARN, "sink %s: cannot trim %s: %s",
+			 r->base.name, name, strerror(errno));
+	ret = close_file(r);
+	if (ret)
+		daqd_log(DAQD_LOG_ERR,
+			 "sink %s: final metadata of %s not written (%s); the previous one stays valid",
+			 r->base.name, r->stem, strerror(-ret));
+	daqd_sink_fail(&r->base, err, "recording stopped: %s %s/%s: %s",
+		       what, r->cfg->output_dir, name, strerror(-err));
+	udaq_reader_free(r->reader);
+	r->reader = NULL;
+}
+
+static bool rotate_due(struct recorder *r)
+{
+	if (r->data_fd < 0) {
+		/* Nothing to close: the next file starts fresh anyway. */
+		atomic_store(&r->base.rotate_requested, false);
+		return false;
+	}
+	if (atomic_exchange(&r->base.rotate_requested, false))
+		return true;
+	if (r->cfg->rotate_time && elapsed(&r->file_opened) >= r->cfg->rotate_time)
+		return true;
+	return false;
+}
+
+/* Consume one gathered batch. Return 0, or -errno after failing the sink. */
+static int consume(struct recorder *r, struct daqd_batch *b, uint64_t ts_ns)
+{
+	const struct daqd_stream *st = r->base.stream;
+	size_t sb = st->sample_bytes;
+	uint64_t first = b->first_sample;
+	uint64_t lost = 0;
+	size_t off = 0;
+	int ret;
+
+	if (b->samples == 0)
+		return 0;
+	if (first != r->next_sample) {
+		/* The device dropped samples: a new segment shows the jump. */
+		lost = first > r->next_sample ? first - r->next_sample : 0;
+		atomic_fetch_add(&r->base.c.lost_samples, lost);
+		atomic_fetch_add(&r->base.c.gaps, 1);
+	}
+	if (rotate_due(r)) {
+		ret = close_file(r);
+		if (ret) {
+			fail_disk(r, ret, "closing");
+			return ret;
+		}
+	}
+	while (off < b->bytes) {
+		uint64_t index = first + off / sb;
+		struct timespec when = sample_time(st, index, ts_ns);
+		struct iovec part[DAQD_BATCH_MAX_IOV];
+		size_t len = b->bytes - off, n, done = 0;
+		struct iovec *iov = b->iov;
+
+		if (r->data_fd < 0) {
+			ret = open_file(r, index, &when);
+			if (ret) {
+				fail_disk(r, ret, "creating");
+				return ret;
+			}
+		} else if (index != r->next_sample) {
+			ret = daqd_sigmf_add_capture(&r->meta, r->file_samples, index, &when);
+			if (ret) {
+				fail_disk(r, ret, "segment for");
+				return ret;
+			}
+		}
+		if (lost && off == 0) {
+			ret = daqd_sigmf_add_gap(&r->meta, r->file_samples, lost, index);
+			if (ret) {
+				fail_disk(r, ret, "annotating");
+				return ret;
+			}
+		}
+		if (r->cfg->rotate_size) {
+			uint64_t room = r->cfg->rotate_size - r->file_bytes;
+
+			room -= room % sb;
+			if (room == 0)
+				room = sb;	/* rotate_size below one sample */
+			if (len > room)
+				len = (size_t)room;
+		}
+		/* Skip what earlier rounds wrote, then cap at @len. */
+		n = b->niov;
+		if (off || len < b->bytes) {
+			size_t start = 0, skip = off;
+
+			while (skip >= b->iov[start].iov_len) {
+				skip -= b->iov[start].iov_len;
+				start++;
+			}
+			part[0] = b->iov[start];
+			part[0].iov_base = (char *)part[0].iov_base + skip;
+			part[0].iov_len -= skip;
+			memcpy(part + 1, b->iov + start + 1,
+			       (b->niov - start - 1) * sizeof(*part));
+			n = iov_prefix(part, b->niov - start, len, part);
+			iov = part;
+		}
+		ret = write_iov(r, iov, n, len, &done);
+		done -= done % sb;
+		r->file_bytes += done;
+		r->file_samples += done / sb;
+		r->next_sample = index + done / sb;
+		atomic_fetch_add(&r->base.c.bytes, done);
+		atomic_fetch_add(&r->base.c.samples, done / sb);
+		if (ret) {
+			fail_disk(r, ret, "writing");
+			return ret;
+		}
+		off += len;
+		if (r->cfg->rotate_size && r->file_bytes + sb > r->cfg->rotate_size) {
+			ret = close_file(r);
+			if (ret) {
+				fail_disk(r, ret, "closing");
+				return ret;
+			}
+		}
+	}
+	atomic_fetch_add(&r->base.c.frames, b->frames);
+	return 0;
+}
+
+/* Drain what is available. Return 1 if anything was consumed, 0, -errno. */
+static int drain(struct recorder *r)
+{
+	const struct daqd_stream *st = r->base.stream;
+	struct daqd_batch b;
+	int any = 0, ret;
+
+	while (r->reader) {
+		struct udaq_span span;
+		uint64_t ts_ns = 0;
+
+		ret = daqd_batch_gather(r->reader, st, BATCH_BYTES, &b);
+		if (ret < 0) {
+			daqd_sink_fail(&r->base, ret, "corrupt frame in the ring: %s",
+				       strerror(-ret));
+			close_file(r);
+			udaq_reader_free(r->reader);
+			r->reader = NULL;
+			return ret;
+		}
+		if (ret == 0)
+			break;
+		if (b.samples) {
+			struct udaq_frame fr;
+
+			/* The first frame's timestamp dates a free-running capture. */
+			if (udaq_reader_peek(r->reader, &span) == 0 &&
+			    udaq_frame_parse(span.data, span.len, &fr) > 0)
+				ts_ns = fr.timestamp_ns;
+		}
+		ret = consume(r, &b, ts_ns);
+		if (ret)
+			return ret;
+		udaq_reader_release(r->reader, b.ring_bytes);
+		any = 1;
+		if (elapsed(&r->last_flush) >= r->cfg->flush_interval)
+			break;	/* let the loop flush */
+	}
+	return any;
+}
+
+static void *recorder_thread(void *arg)
+{
+	struct recorder *r = arg;
+
+	for (;;) {
+		bool stopping = atomic_load(&r->base.stop_requested);
+		int timeout, got, ret;
+		double left;
+
+		got = drain(r);
+		if (got < 0 || !r->reader)
+			break;
+		if (r->data_fd >= 0 && elapsed(&r->last_flush) >= r->cfg->flush_interval) {
+			ret = flush_file(r, false);
+			if (ret) {
+				fail_disk(r, ret, "updating metadata of");
+				break;
+			}
+		}
+		if (got > 0)
+			continue;
+		if (stopping)
+			break;	/* the device stopped before: nothing more comes */
+		if (atomic_load(&r->base.rotate_requested) && r->data_fd >= 0 &&
+		    rotate_due(r)) {
+			ret = close_file(r);
+			if (ret) {
+				fail_disk(r, ret, "closing");
+				break;
+			}
+		}
+		left = r->cfg->flush_interval - elapsed(&r->last_flush);
+		timeout = left <= 0 ? 1 : (int)(left * 1000) + 1;
+		if (timeout > 1000)
+			timeout = 1000;
+		daqd_sink_wait(&r->base, timeout);
+	}
+	if (r->reader) {
+		int ret = close_file(r);
+
+		if (ret)
+			fail_disk(r, ret, "closing");
+	}
+	return NULL;
+}
+
+static int recorder_start(struct daqd_sink *s, const struct daqd_stream *st)
+{
+	struct recorder *r = to_rec(s);
+	struct tm tm;
+	time_t t = st->start_realtime.tv_sec;
+	char date[24];
+	int ret;
+
+	daqd_sink_begin(s, st);
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof(date), "%Y%m%dT%H%M%S", &tm);
+	snprintf(r->acq_stamp, sizeof(r->acq_stamp), "%s.%06ldZ", date,
+		 (long)(st->start_realtime.tv_nsec / 1000));
+	r->file_index = 0;
+	r->next_sample = 0;
+	r->data_fd = -1;
+	clock_gettime(CLOCK_MONOTONIC, &r->last_flush);
+	ret = udaq_reader_new(st->ring, UDAQ_READER_LOSSLESS, &r->reader);
+	if (ret) {
+		daqd_sink_fail(s, ret, "cannot create a ring reader: %s", strerror(-ret));
+		return ret;
+	}
+	ret = pthread_create(&r->thread, NULL, recorder_thread, r);
+	if (ret) {
+		udaq_reader_free(r->reader);
+		r->reader = NULL;
+		daqd_sink_fail(s, -ret, "cannot start the recorder thread: %s", strerror(ret));
+		return -ret;
+	}
+	r->thread_running = true;
+	return 0;
+}
+
+static void recorder_stop(struct daqd_sink *s)
+{
+	struct recorder *r = to_rec(s);
+
+	if (r->thread_running) {
+		daqd_sink_request_stop(s);
+		pthread_join(r->thread, NULL);
+		r->thread_running = false;
+	}
+	if (r->reader) {
+		udaq_reader_free(r->reader);
+		r->reader = NULL;
+	}
+	if (atomic_load(&s->state) == DAQD_SINK_RUNNING)
+		atomic_store(&s->state, DAQD_SINK_IDLE);
+	s->stream = NULL;
+}
+
+static void recorder_rotate(struct daqd_sink *s)
+{
+	daqd_sink_request_rotate(s);
+}
+
+static void recorder_status(struct daqd_sink *s, struct json_object *obj)
+{
+	struct recorder *r = to_rec(s);
+
+	pthread_mutex_lock(&r->lock);
+	json_object_object_add(obj, "dir", json_object_new_string(r->cfg->output_dir));
+	json_object_object_add(obj, "file",
+			       r->cur_file[0] ? json_object_new_string(r->cur_file) : NULL);
+	json_object_object_add(obj, "files", json_object_new_uint64(r->files));
+	pthread_mutex_unlock(&r->lock);
+}
+
+static void recorder_destroy(struct daqd_sink *s)
+{
+	struct recorder *r = to_rec(s);
+
+	recorder_stop(s);
+	if (r->dirfd >= 0)
+		close(r->dirfd);
+	pthread_mutex_destroy(&r->lock);
+	daqd_sink_cleanup(s);
+	free(r);
+}
+
+static const struct daqd_sink_ops recorder_ops = {
+	.kind = "sigmf",
+	.start = recorder_start,
+	.stop = recorder_stop,
+	.rotate = recorder_rotate,
+	.status = recorder_status,
+	.destroy = recorder_destroy,
+};
+
+int daqd_recorder_new(const struct daqd_config *cfg, struct daqd_sink **out,
+		      char *err, size_t errlen)
+{
+	struct recorder *r = calloc(1, sizeof(*r));
+	struct stat stbuf;
+	int ret;
+
+	if (!r)
+		return -ENOMEM;
+	r->dirfd = open(cfg->output_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (r->dirfd < 0 || fstat(r->dirfd, &stbuf)) {
+		ret = -errno;
+		snprintf(err, errlen, "output directory '%s': %s", cfg->output_dir,
+			 strerror(-ret));
+		if (r->dirfd >= 0)
+			close(r->dirfd);
+		free(r);
+		return ret;
+	}
+	ret = daqd_sink_init(&r->base, &recorder_ops, "sigmf");
+	if (ret) {
+		snprintf(err, errlen, "recorder: %s", strerror(-ret));
+		close(r->dirfd);
+		free(r);
+		return ret;
+	}
+	r->cfg = cfg;
+	r->data_fd = -1;
+	pthread_mutex_init(&r->lock, NULL);
+	snprintf(r->recorder_name, sizeof(r->recorder_name), "daqd %s", DAQD_VERSION);
+	*out = &r->base;
+	return 0;
+}

@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "sigmf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int grow(void **arr, size_t *cap, size_t n, size_t elem)
+{
+	size_t ncap;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 16;
+	p = realloc(*arr, ncap * elem);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+int daqd_sigmf_add_capture(struct daqd_sigmf_meta *m, uint64_t sample_start,
+			   uint64_t global_index, const struct timespec *when)
+{
+	if (grow((void **)&m->captures, &m->captures_cap, m->ncaptures,
+		 sizeof(*m->captures)))
+		return -ENOMEM;
+	m->captures[m->ncaptures++] = (struct daqd_sigmf_capture){
+		.sample_start = sample_start,
+		.global_index = global_index,
+		.datetime = *when,
+	};
+	return 0;
+}
+
+int daqd_sigmf_add_gap(struct daqd_sigmf_meta *m, uint64_t sample_start,
+		       uint64_t lost, uint64_t global_index)
+{
+	if (grow((void **)&m->gaps, &m->gaps_cap, m->ngaps, sizeof(*m->gaps)))
+		return -ENOMEM;
+	m->gaps[m->ngaps++] = (struct daqd_sigmf_gap){
+		.sample_start = sample_start,
+		.lost = lost,
+		.global_index = global_index,
+	};
+	return 0;
+}
+
+void daqd_sigmf_meta_clear(struct daqd_sigmf_meta *m)
+{
+	free(m->captures);
+	free(m->gaps);
+	m->captures = NULL;
+	m->gaps = NULL;
+	m->ncaptures = m->captures_cap = 0;
+	m->ngaps = m->gaps_cap = 0;
+}
+
+void daqd_sigmf_format_datetime(const struct timespec *ts, char *buf, size_t len)
+{
+	struct tm tm;
+	time_t t = ts->tv_sec;
+	char date[24];
+
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%06ldZ", date, (long)(ts->tv_nsec / 1000));
+}
+
+static void add(struct json_object *o, const char *key, struct json_object *v)
+{
+	json_object_object_add(o, key, v);
+}
+
+struct json_object *daqd_sigmf_meta_json(const struct daqd_sigmf_meta *m,
+					 uint64_t nsamples, bool complete)
+{
+	struct json_object *root = json_object_new_object();
+	struct json_object *global = json_object_new_object();
+	struct json_object *captures = json_object_new_array();
+	struct json_object *annotations = json_object_new_array();
+	struct json_object *ext = json_object_new_array();
+	struct json_object *e = json_object_new_object();
+	uint64_t lost = 0;
+	char when[40];
+
+	if (!root || !global || !captures || !annotations || !ext || !e) {
+		json_object_put(root);
+		json_object_put(global);
+		json_object_put(captures);
+		json_object_put(annotations);
+		json_object_put(ext);
+		json_object_put(e);
+		return NULL;
+	}
+	add(root, "global", global);
+	add(root, "captures", captures);
+	add(root, "annotations", annotations);
+
+	add(global, "core:datatype", json_object_new_string(m->datatype));
+	if (m->sample_rate)
+		add(global, "core:sample_rate", json_object_new_uint64(m->sample_rate));
+	add(global, "core:version", json_object_new_string(DAQD_SIGMF_VERSION));
+	add(global, "core:num_channels", json_object_new_uint64(m->num_channels));
+	add(global, "core:recorder", json_object_new_string(m->recorder));
+	add(global, "core:hw", json_object_new_string(m->hw));
+	/*
+	 * The daqd namespace carries what SigMF has no key for: how many
+	 * samples this metadata describes (the data file may be longer while
+	 * it is being written) and whether the file was closed cleanly.
+	 */
+	add(e, "name", json_object_new_string("daqd"));
+	add(e, "version", json_object_new_string("1.0.0"));
+	add(e, "optional", json_object_new_boolean(1));
+	json_object_array_add(ext, e);
+	add(global, "core:extensions", ext);
+	add(global, "daqd:sample_count", json_object_new_uint64(nsamples));
+	add(global, "daqd:complete", json_object_new_boolean(complete));
+	add(global, "daqd:acquisition", json_object_new_uint64(m->acq_id));
+	add(global, "daqd:file_index", json_object_new_uint64(m->file_index));
+
+	for (size_t i = 0; i < m->ncaptures; i++) {
+		const struct daqd_sigmf_capture *c = &m->captures[i];
+		struct json_object *o;
+
+		/* An empty file still gets its first capture (sample_start 0). */
+		if (c->sample_start >= nsamples && !(i == 0 && c->sample_start == 0))
+			break;
+		o = json_object_new_object();
+		if (!o)
+			goto fail;
+		add(o, "core:sample_start", json_object_new_uint64(c->sample_start));
+		add(o, "core:global_index", json_object_new_uint64(c->global_index));
+		daqd_sigmf_format_datetime(&c->datetime, when, sizeof(when));
+		add(o, "core:datetime", json_object_new_string(when));
+		json_object_array_add(captures, o);
+	}
+	for (size_t i = 0; i < m->ngaps; i++) {
+		const struct daqd_sigmf_gap *g = &m->gaps[i];
+		struct json_object *o;
+		char text[128];
+
+		if (g->sample_start >= nsamples)
+			break;
+		o = json_object_new_object();
+		if (!o)
+			goto fail;
+		snprintf(text, sizeof(text),
+			 "%llu samples lost before device sample %llu",
+			 (unsigned long long)g->lost,
+			 (unsigned long long)g->global_index);
+		add(o, "core:sample_start", json_object_new_uint64(g->sample_start));
+		add(o, "core:sample_count", json_object_new_uint64(0));
+		add(o, "core:label", json_object_new_string("overflow"));
+		add(o, "core:comment", json_object_new_string(text));
+		add(o, "daqd:lost_samples", json_object_new_uint64(g->lost));
+		add(o, "daqd:global_index", json_object_new_uint64(g->global_index));
+		json_object_array_add(annotations, o);
+		lost += g->lost;
+	}
+	add(global, "daqd:lost_samples", json_object_new_uint64(lost));
+	return root;
+fail:
+	json_object_put(root);
+	return NULL;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int daqd_sigmf_write_meta(int dirfd, const char *name, struct json_object *obj,
+			  bool sync)
+{
+	char tmp[512];
+	const char *text;
+	size_t len;
+	int fd, ret;
+
+	text = json_object_to_json_string_length(obj, JSON_C_TO_STRING_PRETTY |
+						 JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	if (!text)
+		return -ENOMEM;
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", name) >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	ret = write_all(fd, text, len);
+	if (!ret)
+		ret = write_all(fd, "\n", 1);
+	if (!ret && sync && fdatasync(fd))
+		ret = -errno;
+	if (close(fd) && !ret)
+		ret = -errno;
+	if (!ret && renameat(dirfd, tmp, dirfd, name))
+		ret = -errno;
+	if (ret)
+		unlinkat(dirfd, tmp, 0);
+	return ret;
+}

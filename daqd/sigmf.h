@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * SigMF metadata for one recording file (docs/sigmf.md): the model the
+ * recorder fills in as it writes samples, turned into JSON with json-c and
+ * stored atomically (temporary file + rename) so that a reader, or a crash,
+ * only ever sees a complete .sigmf-meta.
+ */
+#ifndef DAQD_SIGMF_H
+#define DAQD_SIGMF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#define DAQD_SIGMF_VERSION	"1.2.0"
+
+/* A capture segment: a run of samples with contiguous device indices. */
+struct daqd_sigmf_capture {
+	uint64_t sample_start;		/* offset in this file, samples */
+	uint64_t global_index;		/* device sample index */
+	struct timespec datetime;	/* wall clock of the first sample */
+};
+
+/* A discontinuity: @lost samples were dropped just before @sample_start. */
+struct daqd_sigmf_gap {
+	uint64_t sample_start;
+	uint64_t lost;
+	uint64_t global_index;		/* first device index after the gap */
+};
+
+struct daqd_sigmf_meta {
+	/* global, constant for the file */
+	const char *datatype;		/* "ri16_le" */
+	uint32_t sample_rate;		/* 0: omitted (free-running) */
+	uint32_t num_channels;
+	const char *hw;
+	const char *recorder;		/* "daqd 0.1.0" */
+	uint64_t acq_id;
+	uint32_t file_index;		/* 0, 1, ... within the acquisition */
+	/* grown by the recorder */
+	struct daqd_sigmf_capture *captures;
+	size_t ncaptures, captures_cap;
+	struct daqd_sigmf_gap *gaps;
+	size_t ngaps, gaps_cap;
+};
+
+/* Add a capture / a gap annotation. Return: 0 or -ENOMEM. */
+int daqd_sigmf_add_capture(struct daqd_sigmf_meta *m, uint64_t sample_start,
+			   uint64_t global_index, const struct timespec *when);
+int daqd_sigmf_add_gap(struct daqd_sigmf_meta *m, uint64_t sample_start,
+		       uint64_t lost, uint64_t global_index);
+/* Free the arrays (not the strings, which the caller owns). */
+void daqd_sigmf_meta_clear(struct daqd_sigmf_meta *m);
+
+/*
+ * daqd_sigmf_meta_json() - The metadata describing exactly the first
+ * @nsamples samples of the data file: captures and annotations that start
+ * at or beyond @nsamples are left out, "daqd:sample_count" says @nsamples.
+ * @complete: the file is closed (false while it is still growing).
+ * Return: a new json object, or NULL (no memory).
+ */
+struct json_object *daqd_sigmf_meta_json(const struct daqd_sigmf_meta *m,
+					 uint64_t nsamples, bool complete);
+
+/*
+ * daqd_sigmf_write_meta() - Store @obj as @name in directory @dirfd,
+ * atomically: write "@name.tmp", optionally fdatasync it, rename over
+ * @name. If that fails for lack of space the old file is left untouched.
+ * Return: 0 or -errno.
+ */
+int daqd_sigmf_write_meta(int dirfd, const char *name, struct json_object *obj,
+			  bool sync);
+
+/*
+ * daqd_sigmf_format_datetime() - RFC 3339 UTC with microseconds,
+ * "2026-11-25T06:48:00.123456Z". @len >= 32.
+ */
+void daqd_sigmf_format_datetime(const struct timespec *ts, char *buf, size_t len);
+
+#endif /* DAQD_SIGMF_H */
