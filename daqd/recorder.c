@@ -446,8 +446,8 @@ static int recorder_start(struct daqd_sink *s, const struct daqd_stream *st)
 	daqd_sink_begin(s, st);
 	gmtime_r(&t, &tm);
 	strftime(date, sizeof(date), "%Y%m%dT%H%M%S", &tm);
-	snprintf(r->acq_stamp, sizeof(r->acq_stamp), "%s.%06ldZ", date,
-		 (long)(st->start_realtime.tv_nsec / 1000));
+	snprintf(r->acq_stamp, sizeof(r->acq_stamp), "%.20s.%06uZ", date,
+		 (unsigned int)(st->start_realtime.tv_nsec / 1000 % 1000000));
 	r->file_index = 0;
 	r->next_sample = 0;
 	r->data_fd = -1;

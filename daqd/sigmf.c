@@ -69,7 +69,7 @@ void daqd_sigmf_format_datetime(const struct timespec *ts, char *buf, size_t len
 
 	gmtime_r(&t, &tm);
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%06ldZ", date, (long)(ts->tv_nsec / 1000));
+	snprintf(buf, len, "%.20s.%06uZ", date, (unsigned int)(ts->tv_nsec / 1000 % 1000000));
 }
 
 static void add(struct json_object *o, const char *key, struct json_object *v)
