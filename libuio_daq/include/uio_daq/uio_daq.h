@@ -130,6 +130,18 @@ struct udaq_map;
  */
 int udaq_dev_open(struct udaq_ctx *ctx, const char *spec, struct udaq_dev **out);
 
+/**
+ * udaq_sim_options_check() - Explain why a simulator spec is bad.
+ * @spec: "sim" or "sim:key=value,..." as given to udaq_dev_open().
+ * @msg: receives a one-line reason naming the bad option (or "ok").
+ * @msglen: size of @msg.
+ *
+ * udaq_dev_open() returns only -EINVAL for a bad option; call this to get
+ * a message to show. Thread safety: any thread.
+ * Return: 0 if udaq_dev_open() would accept the options, -EINVAL.
+ */
+int udaq_sim_options_check(const char *spec, char *msg, size_t msglen);
+
 /** udaq_dev_close() - Unmap every map, close the node (and stop a simulator). */
 void udaq_dev_close(struct udaq_dev *dev);
 
