@@ -36,8 +36,9 @@ struct udaq_ctx;
  * @out: receives the context.
  *
  * The sysfs root starts as $UIO_DAQ_SYSFS_ROOT or "/sys", the device root as
- * $UIO_DAQ_DEV_ROOT or "/dev". Thread safety: any thread.
- * Return: 0, or -ENOMEM.
+ * $UIO_DAQ_DEV_ROOT or "/dev" (an empty variable counts as unset; trailing
+ * slashes are dropped). Thread safety: any thread.
+ * Return: 0, -EINVAL if a variable holds a relative path, or -ENOMEM.
  */
 int udaq_ctx_new(struct udaq_ctx **out);
 
@@ -168,9 +169,12 @@ size_t udaq_dev_num_maps(const struct udaq_dev *dev);
  *
  * The size is the one sysfs reports. With UDAQ_MAP_DOUBLE the map is mapped
  * twice back to back, so that a span that wraps around its end is still
- * contiguous in memory (used for the ring). Thread safety: any thread.
+ * contiguous in memory (used for the ring); its size must be a multiple of
+ * the page size. A write through a UDAQ_MAP_READONLY map is dropped by
+ * udaq_map_write32(). Thread safety: any thread.
  * Return: 0; -ENOENT for no such map; -EEXIST if mapped with other flags;
- * -errno from mmap.
+ * -EINVAL for unknown flags, a zero-sized map, or UDAQ_MAP_DOUBLE on a map
+ * that is not page aligned and page sized; -errno from mmap.
  */
 #define UDAQ_MAP_READONLY	(1u << 0)
 #define UDAQ_MAP_DOUBLE		(1u << 1)
@@ -232,7 +236,8 @@ static inline uint64_t udaq_mem_read64(const volatile void *p)
 /**
  * udaq_dev_irq_fd() - A file descriptor that polls readable when an
  * interrupt is pending (the /dev/uioN node, or the simulator's eventfd).
- * Use it in your own poll loop, then call udaq_dev_irq_ack(). Owned by @dev.
+ * Use it in your own poll loop, then consume the event with
+ * udaq_dev_irq_wait(dev, 0, &missed). Owned by @dev.
  */
 int udaq_dev_irq_fd(const struct udaq_dev *dev);
 
@@ -259,7 +264,11 @@ int udaq_dev_irq_enable(struct udaq_dev *dev, bool enable);
  */
 int udaq_dev_irq_wait(struct udaq_dev *dev, int timeout_ms, uint32_t *missed);
 
-/** udaq_dev_irq_count() - total interrupts seen through udaq_dev_irq_wait(). */
+/**
+ * udaq_dev_irq_count() - total interrupts accounted for by udaq_dev_irq_wait():
+ * each successful wait counts one plus what it reported as missed.
+ * Thread safety: any thread.
+ */
 uint64_t udaq_dev_irq_count(const struct udaq_dev *dev);
 
 /** udaq_version() - the library's version string, e.g. "0.1.0". */
