@@ -296,6 +296,31 @@ static void test_long_and_binary_names(void **state)
 	assert_msg_has(info, "non-printable");
 }
 
+static void test_real_sysfs_layout(void **state)
+{
+	struct fixture *f = *state;
+	const struct udaq_info *info;
+
+	/*
+	 * As the kernel lays it out: class/uio/uioN is itself a link into
+	 * the device's directory, and "device" is relative to that.
+	 */
+	fake_write(&f->tree, "devices/pci0000:00/0000:00:1c.0/0000:03:00.0/vendor", "0x8086\n");
+	fake_write(&f->tree, "devices/pci0000:00/0000:00:1c.0/0000:03:00.0/device", "0x1533\n");
+	fake_write(&f->tree, "devices/pci0000:00/0000:00:1c.0/0000:03:00.0/uio/uio4/name", "uio_daq\n");
+	fake_write(&f->tree, "devices/pci0000:00/0000:00:1c.0/0000:03:00.0/uio/uio4/version", "0.1\n");
+	fake_symlink(&f->tree, "devices/pci0000:00/0000:00:1c.0/0000:03:00.0/uio/uio4/device",
+		     "../../../0000:03:00.0");
+	fake_symlink(&f->tree, "class/uio/uio4",
+		     "../../devices/pci0000:00/0000:00:1c.0/0000:03:00.0/uio/uio4");
+	info = enum_get(f, 4);
+	assert_int_equal(udaq_info_error(info), 0);
+	assert_string_equal(udaq_info_name(info), "uio_daq");
+	assert_true(udaq_info_is_pci(info));
+	assert_string_equal(udaq_info_pci_addr(info), "0000:03:00.0");
+	assert_int_equal(udaq_info_pci_device(info), 0x1533);
+}
+
 static void test_broken_entry_does_not_hide_others(void **state)
 {
 	struct fixture *f = *state;
@@ -358,6 +383,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_gap_in_maps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dangling_device_link, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_and_binary_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_real_sysfs_layout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_broken_entry_does_not_hide_others, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_class_dir, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_class_dir, setup, teardown),
