@@ -154,6 +154,23 @@ static void test_open_errors(void **state)
 	assert_null(dev);
 }
 
+static void test_sim_dispatch(void **state)
+{
+	struct fixture *f = *state;
+	struct udaq_dev *dev = NULL;
+
+	/* "sim" and "sim:..." go to the simulator, never to sysfs. */
+	assert_int_equal(udaq_dev_open(f->ctx, "sim", &dev), 0);
+	assert_true(udaq_dev_is_sim(dev));
+	assert_string_equal(udaq_dev_devname(dev), "sim");
+	assert_true(udaq_dev_num_maps(dev) > 0);
+	udaq_dev_close(dev);
+	assert_int_equal(udaq_dev_open(f->ctx, "sim:no-such-option=1", &dev), -EINVAL);
+	assert_null(dev);
+	/* Only the exact prefix: "simulator" is a UIO name like any other. */
+	assert_int_equal(udaq_dev_open(f->ctx, "simulator", &dev), -ENODEV);
+}
+
 static void test_roots_from_env_and_api(void **state)
 {
 	struct udaq_ctx *ctx;
@@ -208,6 +225,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_specs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sim_dispatch, setup, teardown),
 		cmocka_unit_test(test_roots_from_env_and_api),
 		cmocka_unit_test(test_version),
 	};

@@ -73,6 +73,11 @@ struct udaq_info;	/* one UIO device in that snapshot */
  * loaded); other negative errnos on failure to read the directory.
  */
 int udaq_enumerate(struct udaq_ctx *ctx, struct udaq_list **out);
+/*
+ * A list is an immutable snapshot: its accessors and those of its entries
+ * may be called from any thread while nobody frees it; udaq_list_free()
+ * is one thread. Out-of-range indices give NULL / 0.
+ */
 void udaq_list_free(struct udaq_list *list);
 size_t udaq_list_count(const struct udaq_list *list);
 const struct udaq_info *udaq_list_get(const struct udaq_list *list, size_t i);
@@ -146,6 +151,9 @@ int udaq_sim_options_check(const char *spec, char *msg, size_t msglen);
 /** udaq_dev_close() - Unmap every map, close the node (and stop a simulator). */
 void udaq_dev_close(struct udaq_dev *dev);
 
+/*
+ * Device and map accessors below read what was fixed at open: any thread.
+ */
 /** udaq_dev_name() - the UIO name ("refdaq", "uio_daq", "refdaq-sim"). */
 const char *udaq_dev_name(const struct udaq_dev *dev);
 /** udaq_dev_devname() - "uioN", or "sim". */
