@@ -244,6 +244,16 @@ static void test_irq_enable_writes_to_node(void **state)
 	udaq_dev_close(dev);
 }
 
+static void test_broken_sysfs_refuses_open(void **state)
+{
+	struct fixture *f = *state;
+	struct udaq_dev *dev = (void *)1;
+
+	fake_write(&f->tree, "class/uio/uio0/maps/map1/size", "sixteen\n");
+	assert_int_equal(udaq_dev_open(f->ctx, "uio0", &dev), -EINVAL);
+	assert_null(dev);
+}
+
 static void test_null_handles(void **state)
 {
 	struct udaq_map *m = (void *)1;
@@ -273,6 +283,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_double_map, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_map_size_not_page_multiple, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_irq_enable_writes_to_node, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_broken_sysfs_refuses_open, setup, teardown),
 		cmocka_unit_test(test_null_handles),
 	};
 

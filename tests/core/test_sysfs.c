@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -296,6 +297,32 @@ static void test_long_and_binary_names(void **state)
 	assert_msg_has(info, "non-printable");
 }
 
+static void test_odd_file_types(void **state)
+{
+	struct fixture *f = *state;
+	const struct udaq_info *info;
+	char path[PATH_MAX + 64];
+
+	good_pci(&f->tree, 0, "0000:03:00.0");
+	fake_unlink(&f->tree, "class/uio/uio0/maps/map1/name");
+	fake_mkdir(&f->tree, "class/uio/uio0/maps/map1/name");
+	info = enum_get(f, 0);
+	assert_int_equal(udaq_info_error(info), -EINVAL);
+	assert_msg_has(info, "maps/map1/name: not a regular file");
+
+	/* A FIFO must be refused without blocking on it. */
+	fake_tree_cleanup(&f->tree);
+	fake_tree_init(&f->tree);
+	assert_int_equal(udaq_ctx_set_sysfs_root(f->ctx, f->tree.sysfs), 0);
+	good_pci(&f->tree, 0, "0000:03:00.0");
+	fake_unlink(&f->tree, "class/uio/uio0/version");
+	snprintf(path, sizeof(path), "%s/class/uio/uio0/version", f->tree.sysfs);
+	assert_int_equal(mkfifo(path, 0644), 0);
+	info = enum_get(f, 0);
+	assert_int_equal(udaq_info_error(info), -EINVAL);
+	assert_msg_has(info, "uio0/version: not a regular file");
+}
+
 static void test_real_sysfs_layout(void **state)
 {
 	struct fixture *f = *state;
@@ -383,6 +410,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_gap_in_maps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dangling_device_link, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_and_binary_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_odd_file_types, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_real_sysfs_layout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_broken_entry_does_not_hide_others, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_class_dir, setup, teardown),
