@@ -265,6 +265,13 @@ int udaq_reader_peek(struct udaq_reader *reader, struct udaq_span *span)
 		__atomic_store_n(&reader->cursor, c, __ATOMIC_RELEASE);
 	}
 
+	/*
+	 * Offsets are positions modulo the size; unless the size divides
+	 * 2^64, the offset jumps where the position wraps, so a span ends
+	 * there and the next one starts at offset 0.
+	 */
+	if ((ring->size & (ring->size - 1)) && c != 0 && avail > UINT64_MAX - c + 1)
+		avail = UINT64_MAX - c + 1;
 	span->data = ring->data + (size_t)(c % ring->size);
 	span->len = (size_t)avail;
 	span->pos = c;
