@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,6 +225,42 @@ static void test_map_size_not_page_multiple(void **state)
 	assert_int_equal(udaq_dev_map(f->dev, 0, 0, &m), 0);
 }
 
+struct race {
+	struct udaq_dev *dev;
+	struct udaq_map *map;
+	int ret;
+};
+
+static void *race_map(void *arg)
+{
+	struct race *r = arg;
+
+	r->ret = udaq_dev_map(r->dev, 1, UDAQ_MAP_DOUBLE, &r->map);
+	return NULL;
+}
+
+static void test_concurrent_map_is_mapped_once(void **state)
+{
+	struct fixture *f = *state;
+	struct race r[4];
+	pthread_t th[4];
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		r[i].dev = f->dev;
+		r[i].map = NULL;
+		r[i].ret = 1;
+		assert_int_equal(pthread_create(&th[i], NULL, race_map, &r[i]), 0);
+	}
+	for (i = 0; i < 4; i++)
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(r[i].ret, 0);
+		assert_ptr_equal(r[i].map, r[0].map);
+	}
+	assert_non_null(udaq_map_addr(r[0].map));
+}
+
 static void test_irq_enable_writes_to_node(void **state)
 {
 	struct fixture *f = *state;
@@ -282,6 +319,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_map_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_double_map, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_map_size_not_page_multiple, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_map_is_mapped_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_irq_enable_writes_to_node, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_broken_sysfs_refuses_open, setup, teardown),
 		cmocka_unit_test(test_null_handles),
