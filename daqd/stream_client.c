@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Stream client: a receive buffer that yields whole messages, and the
+ * pending store that holds DATA until COMMIT (see stream_client.h).
+ */
+#include "stream_client.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "stream_addr.h"
+
+#define RBUF_MIN	(256u * 1024u)
+
+struct dqs_client {
+	int fd;
+	int timeout_ms;
+	struct dqs_hello hello;
+	bool have_hello;
+
+	uint8_t *rbuf;		/* received bytes [rhead, rtail) */
+	size_t rcap, rhead, rtail;
+
+	uint8_t *pend;		/* pending DATA messages, header + body each */
+	size_t pcap, plen;
+	size_t pdeliver;	/* < plen while delivering committed messages */
+	bool delivering;
+
+	uint64_t data_msgs;	/* DATA messages received */
+	uint64_t aborted;
+	uint64_t bytes;
+};
+
+int dqs_client_fd(const struct dqs_client *c) { return c->fd; }
+uint64_t dqs_client_aborted(const struct dqs_client *c) { return c->aborted; }
+uint64_t dqs_client_bytes(const struct dqs_client *c) { return c->bytes; }
+
+void dqs_client_close(struct dqs_client *c)
+{
+	if (!c)
+		return;
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->rbuf);
+	free(c->pend);
+	free(c);
+}
+
+int dqs_client_connect(const char *addr, const struct dqs_request *rq,
+		       int timeout_ms, struct dqs_client **out,
+		       char *err, size_t errlen)
+{
+	struct dqs_request req = *rq;
+	uint8_t msg[DQS_REQUEST_BYTES];
+	struct dqs_client *c;
+	struct dqs_addr a;
+	int ret, fd;
+
+	*out = NULL;
+	ret = dqs_addr_parse(addr, &a, err, errlen);
+	if (ret)
+		return ret;
+	fd = dqs_addr_connect(&a, timeout_ms, err, errlen);
+	if (fd < 0)
+		return fd;
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(fd);
+		return -ENOMEM;
+	}
+	c->fd = fd;
+	c->timeout_ms = timeout_ms;
+	c->rcap = RBUF_MIN;
+	c->rbuf = malloc(c->rcap);
+	if (!c->rbuf) {
+		dqs_client_close(c);
+		return -ENOMEM;
+	}
+	req.version = DQS_VERSION_MAJOR;
+	req.minor = DQS_VERSION_MINOR;
+	dqs_encode_request(msg, sizeof(msg), &req);
+	if (send(fd, msg, sizeof(msg), MSG_NOSIGNAL) != (ssize_t)sizeof(msg)) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: sending the request: %s", a.text, strerror(errno));
+		dqs_client_close(c);
+		return ret ? ret : -EIO;
+	}
+	*out = c;
+	return 0;
+}
+
+/* Make @need bytes available at rbuf + rhead, reading (with the timeout). */
+static int fill(struct dqs_client *c, size_t need, char *err, size_t errlen)
+{
+	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+	ssize_t n;
+	int ret;
+
+	while (c->rtail - c->rhead < need) {
+		if (c->rcap - c->rhead < need) {
+			/* Compact, and grow if one message is larger than the buffer. */
+			memmove(c->rbuf, c->rbuf + c->rhead, c->rtail - c->rhead);
+			c->rtail -= c->rhead;
+			c->rhead = 0;
+			if (c->rcap < need) {
+				uint8_t *nb = realloc(c->rbuf, need);
+
+				if (!nb)
+					return -ENOMEM;
+				c->rbuf = nb;
+				c->rcap = need;
+			}
+		}
+		n = recv(c->fd, c->rbuf + c->rtail, c->rcap - c->rtail, MSG_DONTWAIT);
+		if (n > 0) {
+			c->rtail += (size_t)n;
+			c->bytes += (uint64_t)n;
+			continue;
+		}
+		if (n == 0)
+			return c->rtail == c->rhead ? 1 : -EPIPE;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK) {
+			ret = -errno;
+			snprintf(err, errlen, "receive: %s", strerror(errno));
+			return ret;
+		}
+		do
+			ret = poll(&pfd, 1, c->timeout_ms);
+		while (ret < 0 && errno == EINTR);
+		if (ret == 0) {
+			snprintf(err, errlen, "no message from the server for %d ms", c->timeout_ms);
+			return -ETIMEDOUT;
+		}
+	}
+	return 0;
+}
+
+static int protocol_error(char *err, size_t errlen, const char *what)
+{
+	snprintf(err, errlen, "protocol error: %s", what);
+	return -EPROTO;
+}
+
+/* Deliver the next committed message from the pending store. */
+static int deliver(struct dqs_client *c, struct dqs_event *ev, char *err, size_t errlen)
+{
+	const uint8_t *m = c->pend + c->pdeliver;
+	struct dqs_hdr h;
+	int ret;
+
+	ret = dqs_decode_hdr(m, &h, err, errlen);
+	if (ret)
+		return ret;	/* cannot happen: it was checked on arrival */
+	ret = dqs_decode_data(m + DQS_HDR_LEN, h.body_len, &ev->data, err, errlen);
+	if (ret)
+		return ret;
+	ev->type = DQS_EV_DATA;
+	c->pdeliver += DQS_HDR_LEN + h.body_len;
+	if (c->pdeliver >= c->plen) {
+		c->delivering = false;
+		c->plen = 0;
+		c->pdeliver = 0;
+	}
+	return 0;
+}
+
+int dqs_client_next(struct dqs_client *c, struct dqs_event *ev,
+		    char *err, size_t errlen)
+{
+	char why[200];
+	struct dqs_hdr h;
+	const uint8_t *body;
+	uint64_t n;
+	int ret;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->hello = c->have_hello ? &c->hello : NULL;
+	if (c->delivering)
+		return deliver(c, ev, err, errlen);
+
+	for (;;) {
+		ret = fill(c, DQS_HDR_LEN, err, errlen);
+		if (ret == 1) {
+			if (c->plen)
+				return protocol_error(err, errlen,
+						      "connection closed with uncommitted DATA");
+			ev->type = DQS_EV_EOF;
+			return 0;
+		}
+		if (ret == -EPIPE)
+			return protocol_error(err, errlen, "connection closed inside a message");
+		if (ret)
+			return ret;
+		ret = dqs_decode_hdr(c->rbuf + c->rhead, &h, why, sizeof(why));
+		if (ret)
+			return protocol_error(err, errlen, why);
+		if (h.type == DQS_DATA && c->have_hello &&
+		    c->plen + DQS_HDR_LEN + h.body_len > c->hello.max_pending)
+			return protocol_error(err, errlen, "pending DATA exceeds max_pending");
+		ret = fill(c, DQS_HDR_LEN + h.body_len, err, errlen);
+		if (ret == 1 || ret == -EPIPE)
+			return protocol_error(err, errlen, "connection closed inside a message");
+		if (ret)
+			return ret;
+		body = c->rbuf + c->rhead + DQS_HDR_LEN;
+		c->rhead += DQS_HDR_LEN + h.body_len;
+
+		switch (h.type) {
+		case DQS_HELLO:
+			if (c->plen)
+				return protocol_error(err, errlen, "HELLO with uncommitted DATA");
+			ret = dqs_decode_hello(body, h.body_len, &c->hello, why, sizeof(why));
+			if (ret)
+				return protocol_error(err, errlen, why);
+			c->have_hello = true;
+			free(c->pend);
+			c->pcap = c->hello.max_pending;
+			c->pend = malloc(c->pcap);
+			if (!c->pend)
+				return -ENOMEM;
+			ev->type = DQS_EV_HELLO;
+			ev->hello = &c->hello;
+			return 0;
+		case DQS_DATA:
+			if (!c->have_hello)
+				return protocol_error(err, errlen, "DATA before HELLO");
+			ret = dqs_decode_data(body, h.body_len, &ev->data, why, sizeof(why));
+			if (ret)
+				return protocol_error(err, errlen, why);
+			if (ev->data.nchan != c->hello.nchan)
+				return protocol_error(err, errlen, "DATA nchan differs from HELLO");
+			memcpy(c->pend + c->plen, body - DQS_HDR_LEN, DQS_HDR_LEN + h.body_len);
+			c->plen += DQS_HDR_LEN + h.body_len;
+			c->data_msgs++;
+			continue;
+		case DQS_COMMIT:
+		case DQS_ABORT:
+			dqs_decode_commit(body, h.body_len, &n, why, sizeof(why));
+			if (n != c->data_msgs) {
+				snprintf(why, sizeof(why), "%s counts %llu DATA messages, received %llu",
+					 dqs_type_name(h.type), (unsigned long long)n,
+					 (unsigned long long)c->data_msgs);
+				return protocol_error(err, errlen, why);
+			}
+			if (h.type == DQS_ABORT) {
+				/* Count the voided messages, then forget them. */
+				for (size_t off = 0; off < c->plen; c->aborted++) {
+					struct dqs_hdr ph;
+
+					dqs_decode_hdr(c->pend + off, &ph, NULL, 0);
+					off += DQS_HDR_LEN + ph.body_len;
+				}
+				c->plen = 0;
+				continue;
+			}
+			if (!c->plen)
+				continue;
+			c->delivering = true;
+			c->pdeliver = 0;
+			return deliver(c, ev, err, errlen);
+		case DQS_GAP:
+			if (c->plen)
+				return protocol_error(err, errlen, "GAP with uncommitted DATA");
+			ret = dqs_decode_gap(body, h.body_len, &ev->gap, why, sizeof(why));
+			if (ret)
+				return protocol_error(err, errlen, why);
+			ev->type = DQS_EV_GAP;
+			return 0;
+		case DQS_END:
+			if (c->plen)
+				return protocol_error(err, errlen, "END with uncommitted DATA");
+			ret = dqs_decode_end(body, h.body_len, &ev->end, why, sizeof(why));
+			if (ret)
+				return protocol_error(err, errlen, why);
+			ev->type = DQS_EV_END;
+			return 0;
+		case DQS_ERROR: {
+			struct dqs_error e;
+
+			ret = dqs_decode_error(body, h.body_len, &e, why, sizeof(why));
+			if (ret)
+				return protocol_error(err, errlen, why);
+			snprintf(err, errlen, "server refused: %s (%s)", e.text, strerror((int)e.code));
+			return -ECONNREFUSED;
+		}
+		default:
+			snprintf(why, sizeof(why), "%s sent by the server", dqs_type_name(h.type));
+			return protocol_error(err, errlen, why);
+		}
+	}
+}
