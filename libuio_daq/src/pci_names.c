@@ -48,7 +48,13 @@ static void on_pci_quiet(char *msg, ...)
 
 struct udaq_pci_names *udaq_pci_names_new(void)
 {
+	return udaq_pci_names_new_path(NULL);
+}
+
+struct udaq_pci_names *udaq_pci_names_new_path(const char *ids_path)
+{
 	struct udaq_pci_names *names;
+	char *path;
 
 	names = calloc(1, sizeof(*names));
 	if (!names)
@@ -62,6 +68,15 @@ struct udaq_pci_names *udaq_pci_names_new(void)
 	names->pacc->warning = on_pci_quiet;
 	names->pacc->debug = on_pci_quiet;
 	names->pacc->numeric_ids = 0;
+	if (ids_path) {
+		/* libpci frees it with the access when told to (last argument). */
+		path = strdup(ids_path);
+		if (!path) {
+			udaq_pci_names_free(names);
+			return NULL;
+		}
+		pci_set_name_list_path(names->pacc, path, 1);
+	}
 	return names;
 }
 

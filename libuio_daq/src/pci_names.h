@@ -13,6 +13,8 @@ struct udaq_pci_names;
 
 /* NULL when libpci cannot be set up (names are optional). */
 struct udaq_pci_names *udaq_pci_names_new(void);
+/* The same with another ID file than the system's (tests). */
+struct udaq_pci_names *udaq_pci_names_new_path(const char *ids_path);
 void udaq_pci_names_free(struct udaq_pci_names *names);
 
 /*
