@@ -9,9 +9,11 @@
 #include <setjmp.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -99,6 +101,30 @@ static void test_fifo_short_read_is_eio(void **state)
 
 	assert_int_equal(write(f->wfd, &half, sizeof(half)), sizeof(half));
 	assert_int_equal(udaq_dev_irq_wait(f->dev, 1000, NULL), -EIO);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+static void test_signal_interrupts_wait(void **state)
+{
+	struct fixture *f = *state;
+	struct sigaction sa, old;
+	struct itimerval it = { .it_value = { .tv_usec = 50000 } };
+
+	/* Without SA_RESTART, so that a handler can stop a wait for good. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	assert_int_equal(sigaction(SIGALRM, &sa, &old), 0);
+	assert_int_equal(setitimer(ITIMER_REAL, &it, NULL), 0);
+	assert_int_equal(udaq_dev_irq_wait(f->dev, 5000, NULL), -EINTR);
+	assert_int_equal(sigaction(SIGALRM, &old, NULL), 0);
+	/* Nothing was consumed or counted. */
+	assert_int_equal(udaq_dev_irq_count(f->dev), 0);
+	raise_count(f->wfd, 1);
+	assert_int_equal(udaq_dev_irq_wait(f->dev, 1000, NULL), 1);
 }
 
 static void test_file_eof_is_enodev(void **state)
@@ -211,6 +237,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_fifo_wait_and_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fifo_short_read_is_eio, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_signal_interrupts_wait, setup, teardown),
 		cmocka_unit_test(test_file_eof_is_enodev),
 		cmocka_unit_test(test_hangup_is_enodev),
 		cmocka_unit_test(test_count_wraps),
