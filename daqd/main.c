@@ -386,6 +386,17 @@ int main(int argc, char **argv)
 		daqd_config_free(&d.cfg);
 		return 2;
 	}
+	if (is_sim_spec(d.cfg.device)) {
+		char *spec = device_spec(&d.cfg);
+
+		ret = spec ? udaq_sim_options_check(spec, err, sizeof(err)) : -ENOMEM;
+		free(spec);
+		if (ret) {
+			daqd_log(DAQD_LOG_ERR, "--device '%s': %s", d.cfg.device, err);
+			daqd_config_free(&d.cfg);
+			return 2;
+		}
+	}
 	if (d.cfg.to_stdout && isatty(STDOUT_FILENO)) {
 		daqd_log(DAQD_LOG_ERR, "--stdout: stdout is a terminal; pipe it into a program or a file");
 		daqd_config_free(&d.cfg);

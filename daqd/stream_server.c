@@ -98,7 +98,7 @@ struct client {
 
 	/* the unit in flight */
 	bool in_flight;
-	uint8_t unit_ctl[CTL_CAP];
+	uint8_t unit_ctl[CTL_CAP + 4 * DQS_GAP_BYTES + DQS_END_BYTES];
 	uint8_t slots[MAX_FRAMES][DQS_DATA_HDR_BYTES];
 	uint8_t tail[DQS_COMMIT_BYTES];
 	struct iovec iov[2 * MAX_FRAMES + 2];

@@ -1,0 +1,554 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * daqcat: read a daqd stream (docs/stream-protocol.md). Prints the stream's
+ * description on stderr, then writes the samples to stdout (raw int16 LE,
+ * interleaved, or --text), records them as SigMF (-o DIR, a capture
+ * segment with core:global_index after every gap, as daqd's recorder
+ * does), and/or checks them (--verify). A summary goes to stderr at the end.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sigmf.h"
+#include "stream_client.h"
+#include "stream_verify.h"
+
+#ifndef DAQD_VERSION
+#define DAQD_VERSION "unknown"
+#endif
+
+struct opts {
+	const char *addr;
+	uint32_t chan_mask;
+	uint32_t decimation;
+	uint64_t max_samples;		/* 0: unlimited */
+	double duration;		/* 0: unlimited */
+	const char *outdir;
+	bool verify;
+	bool text;
+	bool quiet;
+	bool follow;			/* carry on after END */
+	int timeout_ms;
+};
+
+/* The SigMF output of one acquisition. */
+struct sigmf_out {
+	int dirfd;
+	int data_fd;
+	char stem[128];
+	struct daqd_sigmf_meta meta;
+	uint64_t file_samples;
+	uint64_t next;			/* device index after the last sample */
+	uint64_t pending_lost;		/* gap samples before the next DATA */
+	bool have_next;
+	struct timespec last_flush;
+	char recorder[64];
+	char hw[DQS_HELLO_STR_MAX + 1];
+	char datatype[DQS_HELLO_STR_MAX + 1];
+};
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: daqcat [OPTION]... ADDRESS\n"
+		"Read the acquisition a daqd serves with --listen.\n"
+		"ADDRESS is HOST:PORT, [IPV6]:PORT, :PORT (loopback) or unix:PATH.\n\n"
+		"  -c, --channels LIST   device channels to receive, e.g. 0,2-3 (default: all)\n"
+		"  -d, --decimate N      keep one sample in N (server side, default 1)\n"
+		"  -n, --samples N       stop after N samples per channel\n"
+		"  -t, --duration SEC    stop after SEC seconds\n"
+		"  -o, --output DIR      record SigMF files into DIR instead of stdout\n"
+		"      --verify          check the samples against the test pattern and the\n"
+		"                        accounting of every gap; exit 1 on any error\n"
+		"      --text            print samples as text: INDEX V0 V1 ...\n"
+		"  -f, --follow          keep going across acquisitions (after END)\n"
+		"  -T, --timeout MS      give up when the server is silent this long (5000)\n"
+		"  -q, --quiet           no description, no summary\n"
+		"  -h, --help            this help\n"
+		"  -V, --version         version\n\n"
+		"Without -o, --verify or --text the samples go to stdout as raw int16\n"
+		"little-endian, interleaved by channel. Exit status: 0 ok, 1 verification\n"
+		"failed, 2 usage, 3 connection or protocol error.\n");
+}
+
+static int parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	if (!*s || *s == '-')
+		return -EINVAL;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* "0,2-3" -> bits 0, 2, 3. */
+static int parse_channels(const char *s, uint32_t *mask)
+{
+	char buf[256], *save = NULL, *tok;
+
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	*mask = 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *dash = strchr(tok, '-');
+		uint64_t a, b;
+
+		if (dash) {
+			*dash = '\0';
+			if (parse_u64(tok, 31, &a) || parse_u64(dash + 1, 31, &b) || a > b)
+				return -EINVAL;
+		} else {
+			if (parse_u64(tok, 31, &a))
+				return -EINVAL;
+			b = a;
+		}
+		for (uint64_t c = a; c <= b; c++)
+			*mask |= 1u << c;
+	}
+	return *mask ? 0 : -EINVAL;
+}
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+		{ "channels", required_argument, NULL, 'c' },
+		{ "decimate", required_argument, NULL, 'd' },
+		{ "samples", required_argument, NULL, 'n' },
+		{ "duration", required_argument, NULL, 't' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "verify", no_argument, NULL, 'v' },
+		{ "text", no_argument, NULL, 'x' },
+		{ "follow", no_argument, NULL, 'f' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t v;
+	char *end;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->decimation = 1;
+	o->timeout_ms = 5000;
+	while ((c = getopt_long(argc, argv, "c:d:n:t:o:fT:qhV", lo, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			if (parse_channels(optarg, &o->chan_mask)) {
+				fprintf(stderr, "daqcat: --channels '%s': expected a list of channels 0-31, e.g. 0,2-3\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'd':
+			if (parse_u64(optarg, DQS_MAX_DECIMATION, &v) || !v) {
+				fprintf(stderr, "daqcat: --decimate '%s': expected 1 to %u\n",
+					optarg, DQS_MAX_DECIMATION);
+				return 2;
+			}
+			o->decimation = (uint32_t)v;
+			break;
+		case 'n':
+			if (parse_u64(optarg, UINT64_MAX, &o->max_samples) || !o->max_samples) {
+				fprintf(stderr, "daqcat: --samples '%s': expected a positive count\n", optarg);
+				return 2;
+			}
+			break;
+		case 't':
+			errno = 0;
+			o->duration = strtod(optarg, &end);
+			if (errno || *end || !(o->duration > 0) || o->duration > 1e9) {
+				fprintf(stderr, "daqcat: --duration '%s': expected positive seconds\n", optarg);
+				return 2;
+			}
+			break;
+		case 'o':
+			o->outdir = optarg;
+			break;
+		case 'v':
+			o->verify = true;
+			break;
+		case 'x':
+			o->text = true;
+			break;
+		case 'f':
+			o->follow = true;
+			break;
+		case 'T':
+			if (parse_u64(optarg, 3600000, &v) || !v) {
+				fprintf(stderr, "daqcat: --timeout '%s': expected 1 to 3600000 ms\n", optarg);
+				return 2;
+			}
+			o->timeout_ms = (int)v;
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		case 'V':
+			printf("daqcat %s\n", DAQD_VERSION);
+			return 1;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "daqcat: expected one ADDRESS (HOST:PORT or unix:PATH); try --help\n");
+		return 2;
+	}
+	o->addr = argv[optind];
+	if (o->outdir && o->text) {
+		fprintf(stderr, "daqcat: -o and --text are exclusive\n");
+		return 2;
+	}
+	if (!o->outdir && !o->verify && !o->text && isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "daqcat: not writing binary samples to a terminal; "
+			"redirect stdout, or use --text, -o DIR or --verify\n");
+		return 2;
+	}
+	return 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void print_hello(const struct dqs_hello *h)
+{
+	fprintf(stderr, "daqcat: acquisition %" PRIu64 " from %s (%s)\n", h->acq_id,
+		h->device, h->server);
+	if (h->sample_rate)
+		fprintf(stderr, "daqcat:   %u Hz per channel", h->sample_rate);
+	else
+		fprintf(stderr, "daqcat:   free-running (no nominal rate)");
+	if (h->decimation > 1)
+		fprintf(stderr, ", decimated by %u", h->decimation);
+	fprintf(stderr, "; %u channel%s (mask 0x%x of 0x%x), %s, %u bits\n", h->nchan,
+		h->nchan == 1 ? "" : "s", h->chan_mask, h->dev_chan_mask, h->datatype,
+		h->sample_bits);
+}
+
+/* ---- SigMF output --------------------------------------------------------- */
+
+static int sigmf_flush(struct sigmf_out *s, bool complete)
+{
+	struct json_object *obj;
+	char name[160];
+	int ret;
+
+	if (s->data_fd < 0)
+		return 0;
+	obj = daqd_sigmf_meta_json(&s->meta, s->file_samples, complete);
+	if (!obj)
+		return -ENOMEM;
+	snprintf(name, sizeof(name), "%s.sigmf-meta", s->stem);
+	ret = daqd_sigmf_write_meta(s->dirfd, name, obj, false);
+	json_object_put(obj);
+	clock_gettime(CLOCK_MONOTONIC, &s->last_flush);
+	return ret;
+}
+
+static int sigmf_close(struct sigmf_out *s)
+{
+	int ret;
+
+	if (s->data_fd < 0)
+		return 0;
+	ret = sigmf_flush(s, true);
+	if (close(s->data_fd) && !ret)
+		ret = -errno;
+	s->data_fd = -1;
+	daqd_sigmf_meta_clear(&s->meta);
+	return ret;
+}
+
+static int sigmf_open(struct sigmf_out *s, const struct dqs_hello *h)
+{
+	char name[160], stamp[32];
+	time_t t = (time_t)(h->start_unix_ns / 1000000000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	snprintf(s->stem, sizeof(s->stem), "daqcat-%s-acq%" PRIu64, stamp, h->acq_id);
+	snprintf(name, sizeof(name), "%s.sigmf-data", s->stem);
+	s->data_fd = openat(s->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (s->data_fd < 0)
+		return -errno;
+	snprintf(s->hw, sizeof(s->hw), "%s", h->device);
+	snprintf(s->datatype, sizeof(s->datatype), "%s", h->datatype);
+	memset(&s->meta, 0, sizeof(s->meta));
+	s->meta.datatype = s->datatype;
+	s->meta.sample_rate = h->sample_rate / h->decimation;
+	s->meta.num_channels = h->nchan;
+	s->meta.hw = s->hw;
+	s->meta.recorder = s->recorder;
+	s->meta.acq_id = h->acq_id;
+	s->file_samples = 0;
+	s->have_next = false;
+	s->pending_lost = 0;
+	return 0;
+}
+
+static struct timespec sample_time(const struct dqs_hello *h, uint64_t index,
+				   uint64_t ts_ns)
+{
+	uint64_t ns = h->sample_rate ? (uint64_t)((double)index * 1e9 / h->sample_rate) : ts_ns;
+	int64_t t = h->start_unix_ns + (int64_t)ns;
+	struct timespec ts = { .tv_sec = t / 1000000000, .tv_nsec = t % 1000000000 };
+
+	return ts;
+}
+
+static int sigmf_data(struct sigmf_out *s, const struct dqs_hello *h, const struct dqs_data *d)
+{
+	struct timespec when = sample_time(h, d->first_sample, d->timestamp_ns);
+	int ret = 0;
+
+	/* A new segment wherever the device index does not continue. */
+	if (s->file_samples == 0 || !s->have_next || d->first_sample != s->next)
+		ret = daqd_sigmf_add_capture(&s->meta, s->file_samples, d->first_sample, &when);
+	if (!ret && s->pending_lost)
+		ret = daqd_sigmf_add_gap(&s->meta, s->file_samples, s->pending_lost, d->first_sample);
+	s->pending_lost = 0;
+	if (!ret)
+		ret = write_all(s->data_fd, d->samples, dqs_data_payload_len(d->nsamples, d->nchan));
+	if (ret)
+		return ret;
+	s->file_samples += d->nsamples;
+	s->next = d->first_sample + (uint64_t)d->nsamples * h->decimation;
+	s->have_next = true;
+	if (now_s() - ((double)s->last_flush.tv_sec + (double)s->last_flush.tv_nsec / 1e9) > 1.0)
+		ret = sigmf_flush(s, false);
+	return ret;
+}
+
+/* ---- Main loop ------------------------------------------------------------ */
+
+static void print_text(const struct dqs_hello *h, const struct dqs_data *d)
+{
+	const uint8_t *p = d->samples;
+
+	for (uint32_t i = 0; i < d->nsamples; i++) {
+		printf("%" PRIu64, d->first_sample + (uint64_t)i * h->decimation);
+		for (unsigned int k = 0; k < d->nchan; k++, p += 2)
+			printf(" %d", (int16_t)(uint16_t)(p[0] | (p[1] << 8)));
+		putchar('\n');
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct sigmf_out so = { .dirfd = -1, .data_fd = -1 };
+	struct dqs_request rq = { 0 };
+	struct dqs_verify v = { 0 };
+	struct dqs_client *c = NULL;
+	const struct dqs_hello *hello = NULL;
+	struct sigaction sa = { .sa_handler = on_signal };
+	uint64_t samples = 0, gaps = 0, gap_slow = 0, gap_dev = 0, bad = 0, nmsg = 0;
+	struct opts o;
+	char err[300];
+	double t0, t_end = 0;
+	int ret, status = 0;
+
+	ret = parse_args(argc, argv, &o);
+	if (ret)
+		return ret == 1 ? 0 : ret;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	snprintf(so.recorder, sizeof(so.recorder), "daqcat %s", DAQD_VERSION);
+	if (o.outdir) {
+		so.dirfd = open(o.outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (so.dirfd < 0) {
+			fprintf(stderr, "daqcat: output directory %s: %s\n", o.outdir, strerror(errno));
+			return 3;
+		}
+	}
+
+	rq.chan_mask = o.chan_mask;
+	rq.decimation = o.decimation;
+	ret = dqs_client_connect(o.addr, &rq, o.timeout_ms, &c, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "daqcat: %s\n", err);
+		return 3;
+	}
+	t0 = now_s();
+	if (o.duration)
+		t_end = t0 + o.duration;
+
+	while (!interrupted) {
+		struct dqs_event ev;
+
+		if (t_end && now_s() >= t_end)
+			break;
+		ret = dqs_client_next(c, &ev, err, sizeof(err));
+		if (ret) {
+			if (ret == -EINTR || interrupted)
+				break;
+			/* A free-running stream may just be idle: keep --duration's promise. */
+			fprintf(stderr, "daqcat: %s\n", err);
+			status = 3;
+			break;
+		}
+		if (ev.type == DQS_EV_EOF) {
+			if (!o.quiet)
+				fprintf(stderr, "daqcat: the server closed the connection\n");
+			break;
+		}
+		if (ev.type == DQS_EV_HELLO) {
+			hello = ev.hello;
+			if (!o.quiet)
+				print_hello(hello);
+			dqs_verify_start(&v, hello, true);
+			if (o.outdir) {
+				sigmf_close(&so);
+				ret = sigmf_open(&so, hello);
+				if (ret) {
+					fprintf(stderr, "daqcat: creating %s/%s.sigmf-data: %s\n",
+						o.outdir, so.stem, strerror(-ret));
+					status = 3;
+					break;
+				}
+			}
+			continue;
+		}
+		if (ev.type == DQS_EV_GAP) {
+			gaps++;
+			if (ev.gap.reason == DQS_GAP_CLIENT_SLOW)
+				gap_slow += ev.gap.nsamples;
+			else
+				gap_dev += ev.gap.nsamples;
+			if (o.verify)
+				dqs_verify_gap(&v, &ev.gap);
+			so.pending_lost += ev.gap.nsamples;
+			if (!o.quiet && !o.text)
+				fprintf(stderr, "daqcat: gap of %" PRIu64 " samples at %" PRIu64 " (%s)\n",
+					ev.gap.nsamples, ev.gap.first_sample,
+					dqs_gap_reason_name(ev.gap.reason));
+			continue;
+		}
+		if (ev.type == DQS_EV_END) {
+			if (o.verify)
+				dqs_verify_end(&v, &ev.end);
+			if (!o.quiet)
+				fprintf(stderr, "daqcat: acquisition ended at sample %" PRIu64 " (%s)\n",
+					ev.end.end_sample, dqs_end_reason_name(ev.end.reason));
+			if (o.outdir)
+				sigmf_close(&so);
+			if (!o.follow)
+				break;
+			continue;
+		}
+
+		/* DATA, committed. */
+		if (o.max_samples && samples + ev.data.nsamples > o.max_samples)
+			ev.data.nsamples = (uint32_t)(o.max_samples - samples);
+		nmsg++;
+		samples += ev.data.nsamples;
+		if (o.verify)
+			dqs_verify_data(&v, &ev.data);
+		if (o.outdir) {
+			ret = sigmf_data(&so, hello, &ev.data);
+			if (ret) {
+				fprintf(stderr, "daqcat: writing %s/%s.sigmf-data: %s\n", o.outdir,
+					so.stem, strerror(-ret));
+				status = 3;
+				break;
+			}
+		} else if (o.text) {
+			print_text(hello, &ev.data);
+		} else if (!o.verify) {
+			ret = write_all(STDOUT_FILENO, ev.data.samples,
+					dqs_data_payload_len(ev.data.nsamples, ev.data.nchan));
+			if (ret) {
+				if (ret != -EPIPE)
+					fprintf(stderr, "daqcat: stdout: %s\n", strerror(-ret));
+				break;
+			}
+		}
+		if (o.max_samples && samples >= o.max_samples)
+			break;
+	}
+	if (o.text)
+		fflush(stdout);
+	if (o.outdir && sigmf_close(&so)) {
+		fprintf(stderr, "daqcat: finishing %s: metadata not written\n", so.stem);
+		status = 3;
+	}
+	bad = dqs_verify_errors(&v);
+	if (!o.quiet) {
+		double dt = now_s() - t0;
+
+		fprintf(stderr, "daqcat: %" PRIu64 " samples in %" PRIu64 " messages, %.2f s"
+			" (%.1f MB/s); %" PRIu64 " gaps: %" PRIu64 " samples client-slow, %" PRIu64
+			" device-overflow; %" PRIu64 " messages voided\n",
+			samples, nmsg, dt, dt > 0 ? (double)dqs_client_bytes(c) / dt / 1e6 : 0.0,
+			gaps, gap_slow, gap_dev, dqs_client_aborted(c));
+	}
+	if (o.verify) {
+		if (bad)
+			fprintf(stderr, "daqcat: verify: FAILED, %" PRIu64 " bad samples, %" PRIu64
+				" accounting errors; first: %s\n",
+				v.bad_samples, v.bad_sequence, v.first_error);
+		else if (!o.quiet)
+			fprintf(stderr, "daqcat: verify: OK, every sample matches the test pattern"
+				" and every gap is accounted for\n");
+		if (bad && !status)
+			status = 1;
+	}
+	dqs_client_close(c);
+	if (so.dirfd >= 0)
+		close(so.dirfd);
+	return status;
+}

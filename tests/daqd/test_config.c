@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* daqd settings: defaults, INI file, flags over file, and error messages. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+
+static char *write_ini(const char *text)
+{
+	char *path = strdup("/tmp/daqd-test-XXXXXX");
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+static int parse(struct daqd_config *cfg, char *err, size_t errlen, int argc, ...)
+{
+	char *argv[32];
+	va_list ap;
+
+	argv[0] = "daqd";
+	va_start(ap, argc);
+	for (int i = 1; i <= argc; i++)
+		argv[i] = va_arg(ap, char *);
+	va_end(ap);
+	argv[argc + 1] = NULL;
+	err[0] = 0;
+	return daqd_config_parse_args(cfg, argc + 1, argv, err, errlen);
+}
+
+static void test_defaults(void **state)
+{
+	struct daqd_config cfg;
+
+	(void)state;
+	assert_int_equal(daqd_config_defaults(&cfg), 0);
+	assert_string_equal(cfg.device, "sim");
+	assert_int_equal(cfg.rate, 1000000);
+	assert_int_equal(cfg.channels, 4);
+	assert_int_equal(cfg.ring_size, 16u << 20);
+	assert_int_equal(cfg.policy, UDAQ_POLICY_STOP);
+	assert_string_equal(cfg.format, "ri16_le");
+	assert_null(cfg.output_dir);
+	daqd_config_free(&cfg);
+}
+
+static void test_flags(void **state)
+{
+	struct daqd_config cfg;
+	char err[256];
+
+	(void)state;
+	daqd_config_defaults(&cfg);
+	assert_int_equal(parse(&cfg, err, sizeof(err), 12, "--device", "uio3", "--rate", "2.5M",
+			       "--channels", "8", "--duration", "1.5m", "--output", "/tmp",
+			       "--ring-size", "64M"), 0);
+	assert_string_equal(cfg.device, "uio3");
+	assert_int_equal(cfg.rate, 2500000);
+	assert_int_equal(cfg.channels, 8);
+	assert_true(cfg.duration == 90.0);
+	assert_string_equal(cfg.output_dir, "/tmp");
+	assert_int_equal(cfg.ring_size, 64u << 20);
+	assert_int_equal(parse(&cfg, err, sizeof(err), 5, "--stdout", "-q", "-t",
+			       "--policy", "overwrite"), 0);
+	assert_true(cfg.to_stdout);
+	assert_true(cfg.quiet);
+	assert_true(cfg.test_pattern);
+	assert_int_equal(cfg.policy, UDAQ_POLICY_OVERWRITE);
+	assert_int_equal(parse(&cfg, err, sizeof(err), 2, "--flush-interval", "250ms"), 0);
+	assert_true(cfg.flush_interval > 0.2499 && cfg.flush_interval < 0.2501);
+	daqd_config_free(&cfg);
+}
+
+static void expect_flag_error(const char *flag, const char *value, const char *needle)
+{
+	struct daqd_config cfg;
+	char err[256];
+
+	daqd_config_defaults(&cfg);
+	assert_int_equal(parse(&cfg, err, sizeof(err), 2, flag, value), -EINVAL);
+	/* The message names the flag, the value and what is allowed. */
+	if (!strstr(err, flag) || !strstr(err, value) || !strstr(err, needle))
+		fail_msg("message for %s '%s' was: %s", flag, value, err);
+	daqd_config_free(&cfg);
+}
+
+static void test_bad_flags(void **state)
+{
+	(void)state;
+	expect_flag_error("--rate", "abc", "1..1000000000");
+	expect_flag_error("--rate", "-5", "whole number");
+	expect_flag_error("--rate", "2e9", "out of range");
+	expect_flag_error("--channels", "0", "1..32");
+	expect_flag_error("--channels", "33", "1..32");
+	expect_flag_error("--channels", "1.5", "whole number");
+	expect_flag_error("--ring-size", "1000", "65536");
+	expect_flag_error("--ring-size", "32G", "out of range");
+	expect_flag_error("--ring-size", "65537", "multiple of 4096");
+	expect_flag_error("--policy", "maybe", "stop");
+	expect_flag_error("--format", "cf32_le", "ri16_le");
+	expect_flag_error("--duration", "forever", "seconds");
+	expect_flag_error("--prefix", "../evil", "A-Z");
+	expect_flag_error("--user", "no-such-user-daqd", "no such user");
+	expect_flag_error("--rotate-size", "12X", "size in bytes");
+}
+
+static void test_unknown_flag(void **state)
+{
+	struct daqd_config cfg;
+	char err[256];
+
+	(void)state;
+	daqd_config_defaults(&cfg);
+	assert_int_equal(parse(&cfg, err, sizeof(err), 1, "--frobnicate"), -EINVAL);
+	assert_non_null(strstr(err, "--frobnicate"));
+	assert_int_equal(parse(&cfg, err, sizeof(err), 1, "--rate"), -EINVAL);
+	assert_non_null(strstr(err, "needs a value"));
+	assert_int_equal(parse(&cfg, err, sizeof(err), 1, "stray"), -EINVAL);
+	assert_non_null(strstr(err, "stray"));
+	daqd_config_free(&cfg);
+}
+
+static void test_file_and_override(void **state)
+{
+	struct daqd_config cfg;
+	char err[256];
+	char *path = write_ini("# comment\n[acquisition]\nrate = 2000\nchannels = 2\n"
+			       "[output]\ndir = /var/tmp\nrotate_size = 1M\n");
+
+	(void)state;
+	daqd_config_defaults(&cfg);
+	/* The flag comes first on the command line and still wins. */
+	assert_int_equal(parse(&cfg, err, sizeof(err), 4, "--channels", "3",
+			       "--config", path), 0);
+	assert_int_equal(cfg.rate, 2000);
+	assert_int_equal(cfg.channels, 3);
+	assert_string_equal(cfg.output_dir, "/var/tmp");
+	assert_int_equal(cfg.rotate_size, 1u << 20);
+	daqd_config_free(&cfg);
+	unlink(path);
+	free(path);
+}
+
+static void expect_file_error(const char *text, const char *needle1, const char *needle2)
+{
+	struct daqd_config cfg;
+	char err[256];
+	char *path = write_ini(text);
+
+	daqd_config_defaults(&cfg);
+	assert_int_equal(daqd_config_load(&cfg, path, err, sizeof(err)), -EINVAL);
+	if (!strstr(err, path) || !strstr(err, needle1) || !strstr(err, needle2))
+		fail_msg("message for %s was: %s", text, err);
+	daqd_config_free(&cfg);
+	unlink(path);
+	free(path);
+}
+
+static void test_bad_file(void **state)
+{
+	(void)state;
+	expect_file_error("[acquisition]\nrate = fast\n", ":2:", "rate 'fast'");
+	expect_file_error("[acquisition]\nrat = 5\n", "rat", "unknown key");
+	expect_file_error("[acquisitoin]\nrate = 5\n", "acquisitoin", "unknown section");
+	expect_file_error("[device]\nrate = 5\n", "[device]", "unknown key 'rate'");
+	expect_file_error("[output]\nfsync = perhaps\n", "fsync 'perhaps'", "true/false");
+	expect_file_error("[acquisition]\nthis line is junk\n", ":2:", "syntax");
+}
+
+static void test_missing_file(void **state)
+{
+	struct daqd_config cfg;
+	char err[256];
+
+	(void)state;
+	daqd_config_defaults(&cfg);
+	assert_int_equal(parse(&cfg, err, sizeof(err), 2, "--config", "/nonexistent/daqd.conf"),
+			 -ENOENT);
+	assert_non_null(strstr(err, "/nonexistent/daqd.conf"));
+	daqd_config_free(&cfg);
+}
+
+static void test_check(void **state)
+{
+	struct daqd_config cfg;
+	char err[256];
+
+	(void)state;
+	daqd_config_defaults(&cfg);
+	assert_int_equal(daqd_config_check(&cfg, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "--output"));
+	cfg.to_stdout = true;
+	assert_int_equal(daqd_config_check(&cfg, err, sizeof(err)), 0);
+	cfg.rotate_size = 1 << 20;
+	assert_int_equal(daqd_config_check(&cfg, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "rotate"));
+	daqd_config_free(&cfg);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_flags),
+		cmocka_unit_test(test_bad_flags),
+		cmocka_unit_test(test_unknown_flag),
+		cmocka_unit_test(test_file_and_override),
+		cmocka_unit_test(test_bad_file),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_check),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

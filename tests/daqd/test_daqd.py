@@ -1,0 +1,577 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""End-to-end tests of daqd on the simulated refdaq.
+
+Usage: test_daqd.py CASE   (run by meson test, suite 'daqd')
+Environment: DAQD, DAQCTL = paths of the built programs.
+
+Every recording is checked sample by sample against the test pattern by
+verify_sigmf.py. Nothing here is skipped: a missing tool or a failed
+mount is a test failure.
+"""
+import glob
+import grp
+import json
+import os
+import pwd
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import verify_sigmf  # noqa: E402
+from verify_sigmf import VerifyError, verify  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+DAQD = os.environ.get('DAQD', 'daqd')
+DAQCTL = os.environ.get('DAQCTL', 'daqctl')
+
+
+class Fail(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise Fail(msg)
+
+
+def run(args, timeout=60, **kw):
+    return subprocess.run([DAQD] + args, capture_output=True, text=True,
+                          timeout=timeout, **kw)
+
+
+def wait_for(pred, timeout, what):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.05)
+    raise Fail(f'timed out after {timeout}s waiting for {what}')
+
+
+class Daemon:
+    """A daqd in the background with a control socket in @tmp."""
+
+    def __init__(self, tmp, args, stdout=subprocess.DEVNULL):
+        self.sock = os.path.join(tmp, 'daqd.sock')
+        self.err_path = os.path.join(tmp, 'daqd.stderr')
+        self.err = open(self.err_path, 'w')
+        self.proc = subprocess.Popen([DAQD, '--socket', self.sock, '--quiet'] + args,
+                                     stdout=stdout, stderr=self.err)
+        wait_for(lambda: self.proc.poll() is not None or os.path.exists(self.sock),
+                 10, 'the control socket')
+        if self.proc.poll() is not None:
+            raise Fail(f'daqd exited with {self.proc.returncode}: {self.stderr()}')
+
+    def stderr(self):
+        with open(self.err_path) as f:
+            return f.read()
+
+    def ctl(self, *args):
+        p = subprocess.run([DAQCTL, '-s', self.sock, '-j'] + list(args),
+                           capture_output=True, text=True, timeout=10)
+        try:
+            reply = json.loads(p.stdout) if p.stdout.strip() else None
+        except json.JSONDecodeError:
+            raise Fail(f'daqctl printed non-JSON: {p.stdout!r}')
+        return p.returncode, reply
+
+    def request(self, cmd):
+        rc, reply = self.ctl(cmd)
+        check(rc == 0 and reply and reply['ok'], f'{cmd}: rc {rc}, reply {reply}')
+        return reply
+
+    def sink(self, name):
+        for s in self.request('stats')['sinks']:
+            if s['name'] == name:
+                return s
+        raise Fail(f'no sink {name}')
+
+    def stop(self, sig=signal.SIGTERM, timeout=20):
+        self.proc.send_signal(sig)
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            raise Fail(f'daqd did not stop within {timeout}s after {sig}')
+        self.err.close()
+        return rc
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.err.close()
+
+
+def verify_ok(d, **kw):
+    try:
+        return verify(d, **kw)
+    except VerifyError as e:
+        raise Fail(f'recording in {d} does not verify: {e}')
+
+
+def summary_lost(stderr):
+    for line in stderr.splitlines():
+        if 'summary:' in line and 'samples/channel' in line:
+            return int(line.split(' samples lost')[0].rsplit(' ', 1)[1])
+    raise Fail(f'no summary in: {stderr}')
+
+
+# ---- cases --------------------------------------------------------------
+
+
+def case_verifier(tmp):
+    """The verifier itself must catch a wrong sample and a wrong loss count."""
+    rec = os.path.join(tmp, 'rec')
+    os.mkdir(rec)
+    p = run(['--test-pattern', '--rate', '200000', '--channels', '2', '--duration', '0.5',
+             '--output', rec, '--socket', '', '--quiet'])
+    check(p.returncode == 0, f'daqd failed: {p.stderr}')
+    t = verify_ok(rec, channels=2)
+    check(t['samples'] == 100000, f'{t["samples"]} samples, expected 100000')
+
+    bad = os.path.join(tmp, 'bad')
+    shutil.copytree(rec, bad)
+    data = glob.glob(os.path.join(bad, '*.sigmf-data'))[0]
+    with open(data, 'r+b') as f:
+        f.seek(4 * 777)
+        v = f.read(2)
+        f.seek(4 * 777)
+        f.write(bytes([v[0] ^ 1, v[1]]))
+    try:
+        verify(bad)
+        raise Fail('verifier accepted a flipped bit')
+    except VerifyError as e:
+        check('sample 777 ' in str(e), f'wrong complaint: {e}')
+
+    # A fake gap: a second capture that jumps without an annotation.
+    shutil.rmtree(bad)
+    shutil.copytree(rec, bad)
+    meta = glob.glob(os.path.join(bad, '*.sigmf-meta'))[0]
+    with open(meta) as f:
+        m = json.load(f)
+    m['captures'].append({'core:sample_start': 50000, 'core:global_index': 50010})
+    with open(meta, 'w') as f:
+        json.dump(m, f)
+    try:
+        verify(bad)
+        raise Fail('verifier accepted an unannotated jump')
+    except VerifyError as e:
+        check('jumps by 10' in str(e), f'wrong complaint: {e}')
+
+    # Not SigMF: a capture without core:sample_start.
+    m['captures'] = [{'core:global_index': 0}]
+    with open(meta, 'w') as f:
+        json.dump(m, f)
+    try:
+        verify(bad)
+        raise Fail('verifier accepted invalid SigMF')
+    except VerifyError as e:
+        check('not valid SigMF' in str(e), f'wrong complaint: {e}')
+
+
+def case_record(tmp):
+    """Exact durations, several channel counts, metadata contents."""
+    for chans, rate, dur in ((4, 1000000, 2), (3, 100000, 0.5), (1, 48000, 0.25)):
+        rec = os.path.join(tmp, f'rec{chans}')
+        os.mkdir(rec)
+        t0 = time.time()
+        p = run(['--device', 'sim', '--test-pattern', '--rate', str(rate), '--channels',
+                 str(chans), '--duration', str(dur), '--output', rec, '--socket', ''])
+        check(p.returncode == 0, f'daqd failed ({p.returncode}): {p.stderr}')
+        check('summary:' in p.stderr, f'no summary: {p.stderr}')
+        t = verify_ok(rec, channels=chans)
+        want = int(rate * dur)
+        check(t['samples'] == want, f'{t["samples"]} samples, expected {want}')
+        check(t['lost'] == 0 and t['files'] == 1, f'unexpected {t}')
+        meta = glob.glob(os.path.join(rec, '*.sigmf-meta'))[0]
+        with open(meta) as f:
+            g = json.load(f)
+        gl = g['global']
+        check(gl['core:sample_rate'] == rate, f'sample_rate {gl["core:sample_rate"]}')
+        check(gl['core:num_channels'] == chans, 'num_channels')
+        check(gl['core:recorder'].startswith('daqd '), 'recorder')
+        check('refdaq' in gl['core:hw'], f'hw {gl["core:hw"]}')
+        when = g['captures'][0]['core:datetime']
+        ts = time.mktime(time.strptime(when[:19], '%Y-%m-%dT%H:%M:%S')) - time.timezone
+        check(abs(ts - t0) < 5, f'datetime {when} is not now')
+        # numpy loads the data directly.
+        data = np.fromfile(meta.replace('-meta', '-data'), dtype='<i2').reshape(-1, chans)
+        check(data.shape == (want, chans), f'shape {data.shape}')
+
+
+def case_stdout(tmp):
+    """Raw samples on a pipe, exact count; a closed pipe ends daqd cleanly."""
+    p = subprocess.run([DAQD, '--stdout', '--test-pattern', '--channels', '2', '--rate',
+                        '500000', '--duration', '1', '--socket', '', '--quiet'],
+                       capture_output=True, timeout=60)
+    check(p.returncode == 0, f'daqd failed: {p.stderr}')
+    check(len(p.stdout) == 500000 * 2 * 2, f'{len(p.stdout)} bytes on stdout')
+    data = np.frombuffer(p.stdout, dtype='<i2').reshape(-1, 2)
+    check((data == verify_sigmf.pattern(0, 500000, 2)).all(), 'stdout samples differ')
+
+    start = time.monotonic()
+    p = subprocess.run(f'"{DAQD}" --stdout --test-pattern --rate 1M --socket "" --quiet '
+                       '| head -c 100000 | wc -c', shell=True, capture_output=True,
+                       text=True, timeout=30)
+    check(p.stdout.strip() == '100000', f'head got {p.stdout!r}: {p.stderr}')
+    check(time.monotonic() - start < 10, 'daqd did not notice the closed pipe')
+    check('pipe was closed' in p.stderr, f'no message about the pipe: {p.stderr}')
+
+
+def case_rotate(tmp):
+    """Rotation by size (exact file sizes) and by time; names sort in time order."""
+    rec = os.path.join(tmp, 'size')
+    os.mkdir(rec)
+    p = run(['--test-pattern', '--rate', '200000', '--channels', '4', '--duration', '1',
+             '--rotate-size', '100000', '--output', rec, '--socket', '', '--quiet'])
+    check(p.returncode == 0, f'daqd failed: {p.stderr}')
+    t = verify_ok(rec, channels=4)
+    check(t['samples'] == 200000 and t['files'] == 16, f'unexpected {t}')
+    datas = sorted(glob.glob(os.path.join(rec, '*.sigmf-data')))
+    sizes = [os.path.getsize(f) for f in datas]
+    check(sizes == [100000] * 16, f'file sizes {sizes}')
+    # File-name order is time order: the verifier checked global indices
+    # increase in that order; check the datetimes too.
+    times = []
+    for f in datas:
+        with open(f.replace('-data', '-meta')) as m:
+            times.append(json.load(m)['captures'][0]['core:datetime'])
+    check(times == sorted(times), f'datetimes not in name order: {times}')
+
+    rec = os.path.join(tmp, 'time')
+    os.mkdir(rec)
+    p = run(['--test-pattern', '--rate', '100000', '--channels', '1', '--duration', '1.3',
+             '--rotate-time', '0.3', '--output', rec, '--socket', '', '--quiet'])
+    check(p.returncode == 0, f'daqd failed: {p.stderr}')
+    t = verify_ok(rec, channels=1)
+    check(t['samples'] == 130000, f'unexpected {t}')
+    check(4 <= t['files'] <= 6, f'{t["files"]} files for 1.3 s at 0.3 s per file')
+
+
+def case_overflow(tmp):
+    """A stalled lossless consumer: the device drops, the recording shows it exactly."""
+    rec = os.path.join(tmp, 'rec')
+    os.mkdir(rec)
+    err = os.path.join(tmp, 'stderr')
+    # The stdout sink blocks on a pipe nobody reads for 1.5 s; with the stop
+    # policy the device waits for the slowest lossless reader and drops.
+    p = subprocess.run(f'"{DAQD}" --test-pattern --rate 1000000 --channels 2 '
+                       f'--ring-size 256K --duration 3 --output "{rec}" --stdout '
+                       f'--socket "" --quiet 2>"{err}" | (sleep 1.5; cat >/dev/null)',
+                       shell=True, timeout=60)
+    with open(err) as f:
+        stderr = f.read()
+    check(p.returncode == 0, f'pipeline failed: {stderr}')
+    t = verify_ok(rec, channels=2)
+    check(t['gaps'] >= 1 and t['lost'] > 0, f'no overflow recorded: {t}')
+    # Exact: what the recording shows lost is what the device counted, and
+    # together with the recorded samples it is the whole duration.
+    dev_lost = summary_lost(stderr)
+    check(t['lost'] == dev_lost, f'recording shows {t["lost"]} lost, device {dev_lost}')
+    check(t['samples'] + t['lost'] == 3000000,
+          f'{t["samples"]} recorded + {t["lost"]} lost != 3000000')
+    metas = glob.glob(os.path.join(rec, '*.sigmf-meta'))
+    with open(metas[0]) as f:
+        m = json.load(f)
+    check(len(m['captures']) >= 2 and m['annotations'], 'no segment or annotation')
+    check('lost' in m['annotations'][0]['core:comment'], 'annotation without comment')
+
+
+def case_sigkill(tmp):
+    """SIGKILL at arbitrary moments: finished files complete, the open one readable."""
+    for i, delay in enumerate((0.35, 0.8, 1.7)):
+        rec = os.path.join(tmp, f'rec{i}')
+        os.mkdir(rec)
+        d = Daemon(tmp, ['--test-pattern', '--rate', '1000000', '--channels', '4',
+                         '--rotate-size', '2M', '--flush-interval', '0.1',
+                         '--output', rec])
+        time.sleep(delay)
+        d.proc.send_signal(signal.SIGKILL)
+        d.proc.wait()
+        d.err.close()
+        os.unlink(d.sock)   # a killed daqd cannot remove it
+        t = verify_ok(rec, channels=4, allow_incomplete=True)
+        check(t['incomplete'] <= 1, f'{t["incomplete"]} incomplete files: {t}')
+        check(t['samples'] > 0, f'nothing described after {delay}s: {t}')
+        if delay > 1:
+            check(t['files'] >= 2 and t['files'] - t['incomplete'] >= 1,
+                  f'no finished file after {delay}s: {t}')
+
+
+def case_diskfull(tmp):
+    """A full disk stops the recorder with a clear error; the rest carries on."""
+    mnt = os.path.join(tmp, 'small')
+    os.mkdir(mnt)
+    p = subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=3M', 'daqd-test', mnt],
+                       capture_output=True, text=True)
+    check(p.returncode == 0, f'cannot mount a small tmpfs (needs root): {p.stderr}')
+    try:
+        out = open(os.path.join(tmp, 'stdout.raw'), 'wb')
+        d = Daemon(tmp, ['--test-pattern', '--rate', '1000000', '--channels', '4',
+                         '--flush-interval', '0.1', '--output', mnt, '--stdout'],
+                   stdout=out)
+        try:
+            wait_for(lambda: d.sink('sigmf')['state'] == 'failed', 20,
+                     'the recorder to fail on the full disk')
+            s = d.request('stats')
+            rec = [x for x in s['sinks'] if x['name'] == 'sigmf'][0]
+            check('No space left on device' in rec['error'], f'error: {rec["error"]}')
+            check(s['acquisition']['state'] == 'running', f'acquisition {s["acquisition"]}')
+            before = d.sink('stdout')
+            time.sleep(0.5)
+            after = d.sink('stdout')
+            check(after['state'] == 'running' and after['bytes'] > before['bytes'],
+                  f'stdout sink stalled: {before} -> {after}')
+            check(after['lost_samples'] == 0, f'stdout lost samples: {after}')
+            rc = d.stop()
+        finally:
+            d.kill()
+            out.close()
+        stderr = d.stderr()
+        check(rc == 1, f'exit status {rc} after a failed recording')
+        check('No space left on device' in stderr, f'no clear error: {stderr}')
+        t = verify_ok(mnt, channels=4, allow_incomplete=True)
+        check(t['samples'] > 0, f'nothing kept: {t}')
+        if t['incomplete'] == 0:
+            check(t['samples'] == rec['samples'],
+                  f'file has {t["samples"]} samples, recorder wrote {rec["samples"]}')
+    finally:
+        subprocess.run(['umount', mnt])
+
+
+def case_badconfig(tmp):
+    """Bad flags and files: exit 2, message names key/flag, value and allowance."""
+    conf = os.path.join(tmp, 'daqd.conf')
+    cases = [
+        (['--rate', 'fast'], ['--rate', "'fast'", 'whole number']),
+        (['--channels', '0'], ['--channels', "'0'", '1..32']),
+        (['--ring-size', '65537'], ['--ring-size', 'multiple of 4096']),
+        (['--policy', 'drop'], ['--policy', "'drop'", 'overwrite']),
+        (['--duration', '-1'], ['--duration', "'-1'"]),
+        (['--bogus'], ['--bogus', 'unknown flag']),
+        (['--rate'], ['--rate', 'needs a value']),
+        (['extra'], ["'extra'"]),
+        ([], ['--output', '--stdout']),
+        (['--config', '/nonexistent.conf', '--stdout'], ['/nonexistent.conf']),
+        (['--device', 'sim:ring=5', '--stdout'], ['ring=5']),
+        (['--user', 'no-such-user-xyz', '--stdout'], ['no-such-user-xyz', 'no such user']),
+    ]
+    for args, needles in cases:
+        # A bad value is reported before the (also bad) device is touched.
+        p = run(['--device', 'sim:nonsense=1'] + args if '--device' not in args else args,
+                stdin=subprocess.DEVNULL, timeout=10)
+        check(p.returncode == 2, f'{args}: exit {p.returncode}, stderr {p.stderr}')
+        for n in needles:
+            check(n in p.stderr, f'{args}: {n!r} not in {p.stderr!r}')
+        check('nonsense' not in p.stderr or args == [], f'{args}: device touched first')
+    files = [
+        ('[acquisition]\nrate = 12x\n', [':2:', 'rate', "'12x'"]),
+        ('[acquisition]\nchanels = 2\n', ['chanels', 'unknown key']),
+        ('[output]\ndir = /tmp\n[device]\npolicy = sometimes\n', [':4:', 'policy',
+                                                                    "'sometimes'"]),
+        ('[nope]\nx = 1\n', ['[nope]', 'unknown section']),
+        ('not ini at all\n', [':1:', 'syntax']),
+    ]
+    for text, needles in files:
+        with open(conf, 'w') as f:
+            f.write(text)
+        p = run(['--config', conf, '--stdout'], stdin=subprocess.DEVNULL, timeout=10)
+        check(p.returncode == 2, f'{text!r}: exit {p.returncode}')
+        for n in needles + [conf]:
+            check(n in p.stderr, f'{text!r}: {n!r} not in {p.stderr!r}')
+    # A good file, with a flag overriding it.
+    rec = os.path.join(tmp, 'rec')
+    os.mkdir(rec)
+    with open(conf, 'w') as f:
+        f.write(f'[acquisition]\nrate = 100k\nchannels = 2\ntest_pattern = yes\n'
+                f'duration = 0.2\n[output]\ndir = {rec}\n[control]\nsocket =\n')
+    p = run(['--config', conf, '--channels', '3', '--quiet'])
+    check(p.returncode == 0, f'good config failed: {p.stderr}')
+    t = verify_ok(rec, channels=3)
+    check(t['samples'] == 20000, f'unexpected {t}')
+    # A device that does not exist: a clear error, non-zero.
+    p = run(['--device', '/dev/uio99', '--stdout', '--socket', ''],
+            stdin=subprocess.DEVNULL, timeout=10)
+    check(p.returncode != 0 and 'uio99' in p.stderr, f'missing device: {p.stderr}')
+
+
+def raw_exchange(sock_path, payload, timeout=5):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.connect(sock_path)
+    s.sendall(payload)
+    buf = b''
+    try:
+        while b'\n' not in buf:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            buf += chunk
+    finally:
+        s.close()
+    return json.loads(buf.decode()) if buf.strip() else None
+
+
+def case_control(tmp):
+    """The control protocol: commands, bad requests, slow and greedy clients."""
+    rec = os.path.join(tmp, 'rec')
+    os.mkdir(rec)
+    group = grp.getgrnam('daemon')
+    d = Daemon(tmp, ['--test-pattern', '--rate', '100000', '--channels', '2',
+                     '--output', rec, '--socket-group', 'daemon'])
+    try:
+        st = os.stat(d.sock)
+        check(stat.S_ISSOCK(st.st_mode), 'not a socket')
+        check(stat.S_IMODE(st.st_mode) == 0o660, f'mode {oct(st.st_mode)}')
+        check(st.st_gid == group.gr_gid, f'group {st.st_gid}')
+
+        s = d.request('status')
+        check(s['acquisition']['state'] == 'running', f'status {s}')
+        check(s['sinks'][0]['kind'] == 'sigmf', f'sinks {s["sinks"]}')
+        a = d.sink('sigmf')['bytes']
+        time.sleep(0.3)
+        b = d.sink('sigmf')
+        check(b['bytes'] > a and 'frames' in b and 'files' in b, f'stats {b}')
+
+        d.request('rotate')
+        wait_for(lambda: len(glob.glob(os.path.join(rec, '*.sigmf-data'))) >= 2, 5,
+                 'a second file after rotate')
+        d.request('stop')
+        check(d.request('status')['acquisition']['state'] == 'stopped', 'not stopped')
+        rc, r = d.ctl('stop')
+        check(rc == 1 and not r['ok'] and 'not running' in r['error'], f'stop twice: {r}')
+        d.request('start')
+        s = d.request('status')
+        check(s['acquisition']['state'] == 'running' and s['acquisition']['id'] == 2,
+              f'restart {s}')
+        rc, r = d.ctl('start')
+        check(rc == 1 and 'already running' in r['error'], f'start twice: {r}')
+
+        bad = [
+            (b'{\n', 'malformed'),
+            (b'[1, 2]\n', 'JSON object'),
+            (b'{"cmd": 5}\n', '"cmd"'),
+            (b'{"nocmd": 1}\n', '"cmd"'),
+            (b'{"cmd": "frobnicate"}\n', "unknown command 'frobnicate'"),
+            (b'{"cmd": "status"} trailing\n', 'after the JSON'),
+            (b'\xff\xfe\x00garbage\n', 'malformed'),
+            (b'\n', 'malformed'),
+        ]
+        for payload, needle in bad:
+            r = raw_exchange(d.sock, payload)
+            check(r and r['ok'] is False and needle in r['error'], f'{payload!r}: {r}')
+        rc, r = d.ctl('--raw', '{"cmd": "frobnicate"}')
+        check(rc == 1 and r['ok'] is False, f'daqctl raw: {r}')
+
+        # Oversized: an error, then the connection is closed.
+        r = raw_exchange(d.sock, b'{"cmd": "' + b'x' * 6000)
+        check(r and 'too long' in r['error'], f'oversized: {r}')
+
+        # Slow: half a request; others are served meanwhile; then a timeout.
+        slow = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        slow.connect(d.sock)
+        slow.sendall(b'{"cmd": ')
+        t0 = time.monotonic()
+        d.request('status')
+        check(time.monotonic() - t0 < 1.5, 'a slow client delayed another')
+        slow.settimeout(6)
+        buf = slow.recv(4096)
+        check(b'timed out' in buf, f'slow client got {buf!r}')
+        check(slow.recv(4096) == b'', 'slow client not disconnected')
+        slow.close()
+
+        # Greedy: more connections than slots.
+        conns = []
+        for _ in range(20):
+            c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            c.connect(d.sock)
+            conns.append(c)
+        time.sleep(0.6)
+        refused = 0
+        for c in conns:
+            c.settimeout(0.2)
+            try:
+                if b'too many' in c.recv(4096):
+                    refused += 1
+            except socket.timeout:
+                pass
+        check(refused >= 4, f'{refused} of 20 connections refused')
+        for c in conns:
+            c.close()
+        time.sleep(0.3)
+        d.request('status')
+        check(d.proc.poll() is None, 'daqd died')
+        rc = d.stop()
+        check(rc == 0, f'exit {rc}: {d.stderr()}')
+    finally:
+        d.kill()
+    t = verify_ok(rec, channels=2)
+    check(t['acquisitions'] == 2 and t['files'] >= 3, f'unexpected {t}')
+
+
+def case_signals(tmp):
+    """SIGHUP rotates, SIGINT/SIGTERM stop with complete metadata; privileges drop."""
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        rec = os.path.join(tmp, f'rec{sig}')
+        os.mkdir(rec)
+        d = Daemon(tmp, ['--test-pattern', '--rate', '100000', '--channels', '2',
+                         '--output', rec])
+        try:
+            wait_for(lambda: d.sink('sigmf')['samples'] > 0, 5, 'samples')
+            d.proc.send_signal(signal.SIGHUP)
+            wait_for(lambda: d.sink('sigmf')['files'] >= 2, 5, 'rotation on SIGHUP')
+            time.sleep(0.2)
+            rc = d.stop(sig)
+        finally:
+            d.kill()
+        check(rc == 0, f'exit {rc} after {sig}: {d.stderr()}')
+        t = verify_ok(rec, channels=2)
+        check(t['files'] >= 2 and t['incomplete'] == 0, f'unexpected {t}')
+        check(not os.path.exists(d.sock), 'socket left behind')
+
+    # Dropping root: files are created by the unprivileged user.
+    nobody = pwd.getpwnam('nobody')
+    rec = os.path.join(tmp, 'nobody')
+    os.mkdir(rec)
+    os.chmod(tmp, 0o755)
+    os.chmod(rec, 0o777)
+    p = run(['--test-pattern', '--rate', '100000', '--duration', '0.3', '--output', rec,
+             '--user', 'nobody', '--socket', '', '--quiet'])
+    check(p.returncode == 0, f'daqd --user nobody failed: {p.stderr}')
+    for f in glob.glob(os.path.join(rec, '*')):
+        check(os.stat(f).st_uid == nobody.pw_uid, f'{f} not owned by nobody')
+    verify_ok(rec)
+
+
+CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith('case_')}
+
+
+def main():
+    if len(sys.argv) != 2 or sys.argv[1] not in CASES:
+        print(f'usage: {sys.argv[0]} {"|".join(CASES)}', file=sys.stderr)
+        return 2
+    tmp = tempfile.mkdtemp(prefix=f'daqd-{sys.argv[1]}-')
+    try:
+        CASES[sys.argv[1]](tmp)
+    except Fail as e:
+        print(f'FAIL: {sys.argv[1]}: {e}', file=sys.stderr)
+        print(f'(files kept in {tmp})', file=sys.stderr)
+        return 1
+    shutil.rmtree(tmp, ignore_errors=True)
+    print(f'ok: {sys.argv[1]}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* SigMF metadata: what is described for a given sample count, atomic writes. */
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "sigmf.h"
+
+static void fill(struct daqd_sigmf_meta *m)
+{
+	struct timespec t0 = { .tv_sec = 1700000000, .tv_nsec = 123456789 };
+	struct timespec t1 = { .tv_sec = 1700000001, .tv_nsec = 0 };
+
+	memset(m, 0, sizeof(*m));
+	m->datatype = "ri16_le";
+	m->sample_rate = 1000000;
+	m->num_channels = 4;
+	m->hw = "refdaq-sim";
+	m->recorder = "daqd test";
+	assert_int_equal(daqd_sigmf_add_capture(m, 0, 0, &t0), 0);
+	/* 1000 samples, then 24 lost, then 976 more from device index 1024. */
+	assert_int_equal(daqd_sigmf_add_capture(m, 1000, 1024, &t1), 0);
+	assert_int_equal(daqd_sigmf_add_gap(m, 1000, 24, 1024), 0);
+}
+
+static struct json_object *get(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		fail_msg("key %s missing", key);
+	return v;
+}
+
+static void test_full(void **state)
+{
+	struct daqd_sigmf_meta m;
+	struct json_object *o, *g, *caps, *anns, *c1, *a0;
+
+	(void)state;
+	fill(&m);
+	o = daqd_sigmf_meta_json(&m, 2000, true);
+	assert_non_null(o);
+	g = get(o, "global");
+	assert_string_equal(json_object_get_string(get(g, "core:datatype")), "ri16_le");
+	assert_int_equal(json_object_get_int64(get(g, "core:sample_rate")), 1000000);
+	assert_int_equal(json_object_get_int(get(g, "core:num_channels")), 4);
+	assert_string_equal(json_object_get_string(get(g, "core:version")), DAQD_SIGMF_VERSION);
+	assert_int_equal(json_object_get_int64(get(g, "daqd:sample_count")), 2000);
+	assert_int_equal(json_object_get_int64(get(g, "daqd:lost_samples")), 24);
+	assert_true(json_object_get_boolean(get(g, "daqd:complete")));
+	caps = get(o, "captures");
+	assert_int_equal(json_object_array_length(caps), 2);
+	c1 = json_object_array_get_idx(caps, 1);
+	assert_int_equal(json_object_get_int64(get(c1, "core:sample_start")), 1000);
+	assert_int_equal(json_object_get_int64(get(c1, "core:global_index")), 1024);
+	assert_string_equal(json_object_get_string(get(json_object_array_get_idx(caps, 0),
+						       "core:datetime")),
+			    "2023-11-14T22:13:20.123456Z");
+	anns = get(o, "annotations");
+	assert_int_equal(json_object_array_length(anns), 1);
+	a0 = json_object_array_get_idx(anns, 0);
+	assert_int_equal(json_object_get_int64(get(a0, "core:sample_start")), 1000);
+	assert_int_equal(json_object_get_int64(get(a0, "daqd:lost_samples")), 24);
+	json_object_put(o);
+	daqd_sigmf_meta_clear(&m);
+}
+
+/* Metadata written before the gap's samples reached the file omits the gap. */
+static void test_prefix(void **state)
+{
+	struct daqd_sigmf_meta m;
+	struct json_object *o;
+
+	(void)state;
+	fill(&m);
+	o = daqd_sigmf_meta_json(&m, 1000, false);
+	assert_int_equal(json_object_array_length(get(o, "captures")), 1);
+	assert_int_equal(json_object_array_length(get(o, "annotations")), 0);
+	assert_int_equal(json_object_get_int64(get(get(o, "global"), "daqd:lost_samples")), 0);
+	assert_false(json_object_get_boolean(get(get(o, "global"), "daqd:complete")));
+	json_object_put(o);
+	/* An empty new file still has its first capture. */
+	o = daqd_sigmf_meta_json(&m, 0, false);
+	assert_int_equal(json_object_array_length(get(o, "captures")), 1);
+	json_object_put(o);
+	daqd_sigmf_meta_clear(&m);
+}
+
+static void test_free_running_has_no_rate(void **state)
+{
+	struct daqd_sigmf_meta m;
+	struct json_object *o, *v;
+
+	(void)state;
+	fill(&m);
+	m.sample_rate = 0;
+	o = daqd_sigmf_meta_json(&m, 10, false);
+	assert_false(json_object_object_get_ex(get(o, "global"), "core:sample_rate", &v));
+	json_object_put(o);
+	daqd_sigmf_meta_clear(&m);
+}
+
+static void test_write_atomic(void **state)
+{
+	char dir[] = "/tmp/daqd-sigmf-XXXXXX";
+	struct daqd_sigmf_meta m;
+	struct json_object *o, *back;
+	struct stat st;
+	char path[128];
+	int dfd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(dfd >= 0);
+	fill(&m);
+	o = daqd_sigmf_meta_json(&m, 2000, true);
+	assert_int_equal(daqd_sigmf_write_meta(dfd, "x.sigmf-meta", o, true), 0);
+	assert_int_equal(daqd_sigmf_write_meta(dfd, "x.sigmf-meta", o, false), 0);
+	snprintf(path, sizeof(path), "%s/x.sigmf-meta.tmp", dir);
+	assert_int_equal(stat(path, &st), -1);	/* no temporary left behind */
+	snprintf(path, sizeof(path), "%s/x.sigmf-meta", dir);
+	back = json_object_from_file(path);
+	assert_non_null(back);
+	assert_true(json_object_equal(o, back));
+	json_object_put(back);
+	/* A directory that vanished: an error, not a crash. */
+	unlink(path);
+	rmdir(dir);
+	assert_true(daqd_sigmf_write_meta(dfd, "x.sigmf-meta", o, false) < 0);
+	json_object_put(o);
+	close(dfd);
+	daqd_sigmf_meta_clear(&m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_prefix),
+		cmocka_unit_test(test_free_running_has_no_rate),
+		cmocka_unit_test(test_write_atomic),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
