@@ -100,6 +100,12 @@ static int write_meta(struct recorder *r, bool complete)
 		return -ENOMEM;
 	snprintf(name, sizeof(name), "%s.sigmf-meta", r->stem);
 	ret = daqd_sigmf_write_meta(r->dirfd, name, obj, r->cfg->fsync);
+	/*
+	 * On a full disk the temporary copy cannot be made; overwriting in
+	 * place needs no new blocks, so the samples on disk stay described.
+	 */
+	if ((ret == -ENOSPC || ret == -EDQUOT) && complete)
+		ret = daqd_sigmf_rewrite_meta(r->dirfd, name, obj);
 	json_object_put(obj);
 	return ret;
 }

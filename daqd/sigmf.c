@@ -216,3 +216,34 @@ int daqd_sigmf_write_meta(int dirfd, const char *name, struct json_object *obj,
 		unlinkat(dirfd, tmp, 0);
 	return ret;
 }
+
+int daqd_sigmf_rewrite_meta(int dirfd, const char *name, struct json_object *obj)
+{
+	const char *text;
+	size_t len, off = 0;
+	int fd, ret = 0;
+
+	text = json_object_to_json_string_length(obj, JSON_C_TO_STRING_PRETTY |
+						 JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	if (!text)
+		return -ENOMEM;
+	fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (off < len) {
+		ssize_t n = pwrite(fd, text + off, len - off, (off_t)off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = -errno;
+			break;
+		}
+		off += (size_t)n;
+	}
+	if (!ret && (pwrite(fd, "\n", 1, (off_t)len) != 1 || ftruncate(fd, (off_t)len + 1)))
+		ret = -errno;
+	if (close(fd) && !ret)
+		ret = -errno;
+	return ret;
+}

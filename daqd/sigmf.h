@@ -75,6 +75,15 @@ int daqd_sigmf_write_meta(int dirfd, const char *name, struct json_object *obj,
 			  bool sync);
 
 /*
+ * daqd_sigmf_rewrite_meta() - Overwrite the existing @name in place (no
+ * new file, so no new blocks on a full disk while the text fits the
+ * blocks the old one has). Not atomic: only the last resort when
+ * daqd_sigmf_write_meta() fails with -ENOSPC or -EDQUOT.
+ * Return: 0 or -errno.
+ */
+int daqd_sigmf_rewrite_meta(int dirfd, const char *name, struct json_object *obj);
+
+/*
  * daqd_sigmf_format_datetime() - RFC 3339 UTC with microseconds,
  * "2026-11-25T06:48:00.123456Z". @len >= 32.
  */

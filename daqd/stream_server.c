@@ -809,7 +809,22 @@ static void sync_control(struct net_sink *ns, int64_t now)
 			ns->max_pending = udaq_ring_size(want->ring) / 8;
 		if (ns->max_pending < DQS_DATA_HDR_BYTES + want->frame_len)
 			ns->max_pending = DQS_DATA_HDR_BYTES + want->frame_len;
-		/* Waiting clients are bound by the main loop. */
+		/*
+		 * Bind waiting clients now, before the device starts, so that
+		 * their readers begin at sample 0. (One still sending the END
+		 * of the previous run is bound by the main loop.)
+		 */
+		for (size_t i = 0; i < ns->nclients; i++) {
+			struct client *c = ns->clients[i];
+			char why[160];
+
+			if (c->state != C_WAIT || c->in_flight)
+				continue;
+			if (client_bind(ns, c, want, why, sizeof(why))) {
+				send_error_now(c->fd, EINVAL, why);
+				remove_client(ns, i--, why);
+			}
+		}
 	} else if (!want && ns->stream) {
 		if (!ns->draining) {
 			/* The device has stopped: let the clients catch up a little. */
