@@ -152,6 +152,13 @@ static int create_sinks(struct daqd *d)
 	return 0;
 }
 
+static void rotate_all(struct daqd *d)
+{
+	for (size_t i = 0; i < d->nsinks; i++)
+		if (d->sinks[i]->ops->rotate)
+			d->sinks[i]->ops->rotate(d->sinks[i]);
+}
+
 static struct json_object *ok_reply(void)
 {
 	struct json_object *o = json_object_new_object();
@@ -194,9 +201,7 @@ static struct json_object *handle_request(void *arg, const char *cmd,
 		return ok_reply();
 	}
 	if (!strcmp(cmd, "rotate")) {
-		for (size_t i = 0; i < d->nsinks; i++)
-			if (d->sinks[i]->ops->rotate)
-				d->sinks[i]->ops->rotate(d->sinks[i]);
+		rotate_all(d);
 		return ok_reply();
 	}
 	return daqd_control_error("unknown command '%.64s' (known: status, stats, start, stop, rotate)",
@@ -303,7 +308,7 @@ static int run(struct daqd *d)
 			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 				if (si.ssi_signo == SIGHUP) {
 					daqd_log(DAQD_LOG_INFO, "SIGHUP: rotating files");
-					handle_request(&lp, "rotate", NULL);
+					rotate_all(d);
 				} else {
 					daqd_log(DAQD_LOG_INFO, "%s: stopping",
 						 strsignal((int)si.ssi_signo));
