@@ -76,6 +76,8 @@ static const struct key_desc keys[] = {
 	{ "output", "flush_interval", "flush-interval", 0, K_SECONDS, OFF(flush_interval),
 	  0.01, 3600, 0, false },
 	{ "output", "fsync", "fsync", 0, K_BOOL, OFF(fsync), 0, 0, 0, false },
+	{ "network", "listen", "listen", 0, K_STR, OFF(listen), 0, 0, 0, false },
+	{ "network", "max_clients", "max-clients", 0, K_U32, OFF(max_clients), 1, 1024, 0, false },
 	{ "control", "socket", "socket", 0, K_SOCKET, OFF(socket_path), 0, 0, 0, false },
 	{ "control", "group", "socket-group", 0, K_GROUP, OFF(socket_group), 0, 0, 0, false },
 	{ "daemon", "user", "user", 'u', K_USER, OFF(user), 0, 0, 0, false },
@@ -141,6 +143,7 @@ void daqd_config_free(struct daqd_config *cfg)
 	free(cfg->prefix);
 	free(cfg->socket_path);
 	free(cfg->socket_group);
+	free(cfg->listen);
 	free(cfg->user);
 	free(cfg->group);
 	memset(cfg, 0, sizeof(*cfg));
@@ -590,8 +593,8 @@ int daqd_config_parse_args(struct daqd_config *cfg, int argc, char **argv,
 
 int daqd_config_check(const struct daqd_config *cfg, char *err, size_t errlen)
 {
-	if (!cfg->output_dir && !cfg->to_stdout) {
-		errf(err, errlen, "nothing to record to: give --output DIR ([output] dir) and/or --stdout");
+	if (!cfg->output_dir && !cfg->to_stdout && !cfg->listen) {
+		errf(err, errlen, "nothing to record to: give --output DIR ([output] dir), --stdout and/or --listen");
 		return -EINVAL;
 	}
 	if ((cfg->rotate_size || cfg->rotate_time) && !cfg->output_dir) {
@@ -631,6 +634,9 @@ const char *daqd_usage(void)
 "      --irq-timeout US    interrupt when data waits this long\n"
 "      --frame-samples N   samples per channel per frame\n"
 "      --format F          ri16_le (the only one)\n"
+"      --listen ADDRS      serve the stream to clients (daqcat): HOST:PORT,\n"
+"                          :PORT (loopback), [V6]:PORT, unix:PATH; comma-separated\n"
+"      --max-clients N     stream clients at once (default 64)\n"
 "      --socket PATH       control socket ('' for none)\n"
 "      --socket-group G    group allowed to use the control socket\n"
 "  -u, --user USER         drop to USER after opening the device\n"

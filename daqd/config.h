@@ -36,6 +36,9 @@ struct daqd_config {
 	double rotate_time;		/* seconds per file, 0 = off */
 	double flush_interval;		/* seconds between metadata refreshes */
 	bool fsync;			/* fdatasync data before each meta */
+	/* [network] (the stream sink, docs/stream-protocol.md) */
+	char *listen;			/* "HOST:PORT,unix:PATH", NULL: off */
+	uint32_t max_clients;		/* 0: the sink's default (64) */
 	/* [control] */
 	char *socket_path;		/* "" = no control socket */
 	char *socket_group;

@@ -568,8 +568,10 @@ static size_t gather(struct net_sink *ns, struct client *c, const struct udaq_fr
 		off += st->frame_len;
 		expect = f.first_sample + f.nsamples;
 		c->batch_end = f.first_sample + ns_frame;
-		if (ns_frame < f.nsamples)
+		if (ns_frame < f.nsamples) {
+			c->limit_done = true;	/* the stream's sample limit */
 			break;
+		}
 	}
 	c->ring_bytes = off;
 	c->batch_msgs = nmsg;
@@ -951,7 +953,13 @@ static void *net_thread(void *arg)
 		check_timeouts(ns, now);
 	}
 
-	/* Destroy: no acquisition is running any more (stop came first). */
+	/*
+	 * Destroy: no acquisition is running any more (stop came first).
+	 * One last non-blocking push so that clients get their END.
+	 */
+	for (size_t i = 0; i < ns->nclients; i++)
+		if (ns->clients[i]->state != C_REQUEST)
+			pump(ns, ns->clients[i], now_ms());
 	free(pfd);
 	return NULL;
 }
@@ -1166,8 +1174,43 @@ int daqd_net_new(const struct daqd_net_config *cfg, struct daqd_sink **out,
 		return -ret;
 	}
 	ns->thread_started = true;
+	/* The specs were only needed to bind; the caller may free them. */
+	for (size_t i = 0; i < DAQD_NET_MAX_LISTEN; i++)
+		ns->cfg.listen[i] = NULL;
 	for (size_t i = 0; i < ns->nlis; i++)
 		daqd_log(DAQD_LOG_INFO, "net: listening on %s", ns->lis[i].addr.text);
 	*out = &ns->base;
 	return 0;
+}
+
+int daqd_net_new_list(const char *list, unsigned int max_clients,
+		      struct daqd_sink **out, char *err, size_t errlen)
+{
+	struct daqd_net_config cfg = { .max_clients = max_clients };
+	char *copy = strdup(list), *save = NULL, *tok;
+	int ret;
+
+	*out = NULL;
+	if (!copy)
+		return -ENOMEM;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		while (*tok == ' ')
+			tok++;
+		if (cfg.nlisten == DAQD_NET_MAX_LISTEN) {
+			snprintf(err, errlen, "listen '%s': at most %d endpoints", list,
+				 DAQD_NET_MAX_LISTEN);
+			free(copy);
+			return -EINVAL;
+		}
+		cfg.listen[cfg.nlisten++] = tok;
+	}
+	if (!cfg.nlisten) {
+		snprintf(err, errlen, "listen '%s': no endpoint (expected HOST:PORT or unix:PATH)",
+			 list);
+		free(copy);
+		return -EINVAL;
+	}
+	ret = daqd_net_new(&cfg, out, err, errlen);
+	free(copy);
+	return ret;
 }

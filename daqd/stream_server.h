@@ -51,6 +51,14 @@ int daqd_net_new(const struct daqd_net_config *cfg, struct daqd_sink **out,
 		 char *err, size_t errlen);
 
 /*
+ * daqd_net_new_list() - daqd_net_new() for daqd's "listen" setting: a
+ * comma-separated list of endpoints, other settings at their defaults
+ * except @max_clients (0: default).
+ */
+int daqd_net_new_list(const char *list, unsigned int max_clients,
+		      struct daqd_sink **out, char *err, size_t errlen);
+
+/*
  * daqd_net_address() - The address endpoint @i is really bound to (the
  * kernel's port for a ":0" spec), as "HOST:PORT" / "unix:PATH".
  * Return: 0, or -ENOENT for no such endpoint. Any thread.
