@@ -120,7 +120,8 @@ struct json_object *daqd_status_json(struct daqd *d, bool stats)
 			/* "status" is the short form: who, how, and any error. */
 			struct json_object *brief = json_object_new_object();
 			static const char *const keep[] = { "name", "kind", "state", "error",
-							    "file", "bytes", "lost_samples" };
+							    "file", "bytes", "lost_samples",
+							    "clients" };
 
 			for (size_t k = 0; brief && k < sizeof(keep) / sizeof(keep[0]); k++) {
 				struct json_object *v;

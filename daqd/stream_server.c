@@ -52,6 +52,7 @@
 #define ACCEPT_BURST		64	/* accepts per loop turn, for fairness */
 #define DRAIN_MS		1000	/* flushing clients after a stop */
 #define TICK_MS			20	/* polling the ring between wake-ups */
+#define STATUS_MAX_CLIENTS	64	/* clients listed one by one in status */
 
 enum client_state {
 	C_REQUEST,	/* waiting for the REQUEST */
@@ -414,7 +415,8 @@ static void client_unbind(struct net_sink *ns, struct client *c, uint32_t reason
 
 /* ---- Building units ----------------------------------------------------- */
 
-static void add_gap(struct client *c, uint64_t first, uint64_t n, uint32_t reason)
+static void add_gap(struct net_sink *ns, struct client *c, uint64_t first, uint64_t n,
+		    uint32_t reason)
 {
 	struct dqs_gap g = { .first_sample = first, .nsamples = n, .reason = reason };
 	uint8_t msg[DQS_GAP_BYTES];
@@ -427,6 +429,8 @@ static void add_gap(struct client *c, uint64_t first, uint64_t n, uint32_t reaso
 	c->iov[0].iov_len += sizeof(msg);
 	atomic_fetch_add(&c->gaps, 1);
 	atomic_fetch_add(&c->dropped_samples, n);
+	atomic_fetch_add(&ns->base.c.gaps, 1);
+	atomic_fetch_add(&ns->base.c.lost_samples, n);
 }
 
 /*
@@ -460,8 +464,8 @@ static void account_gap(struct net_sink *ns, struct client *c, const struct udaq
 		slow = c->void_end - c->next_dev;
 	if (slow > jump)
 		slow = jump;
-	add_gap(c, c->next_dev, slow, DQS_GAP_CLIENT_SLOW);
-	add_gap(c, c->next_dev + slow, jump - slow, DQS_GAP_DEVICE_OVERFLOW);
+	add_gap(ns, c, c->next_dev, slow, DQS_GAP_CLIENT_SLOW);
+	add_gap(ns, c, c->next_dev + slow, jump - slow, DQS_GAP_DEVICE_OVERFLOW);
 	c->next_dev = fr->first_sample;
 }
 
@@ -627,7 +631,7 @@ static bool build_unit(struct net_sink *ns, struct client *c)
 		uint8_t msg[DQS_END_BYTES];
 
 		if (c->void_end > c->next_dev) {
-			add_gap(c, c->next_dev, c->void_end - c->next_dev, DQS_GAP_CLIENT_SLOW);
+			add_gap(ns, c, c->next_dev, c->void_end - c->next_dev, DQS_GAP_CLIENT_SLOW);
 			c->next_dev = c->void_end;
 			e.end_sample = c->next_dev;
 		}
@@ -1019,7 +1023,9 @@ static void net_status(struct daqd_sink *s, struct json_object *obj)
 	json_object_object_add(obj, "closed_bad",
 			       json_object_new_uint64(atomic_load(&ns->closed_bad)));
 	pthread_mutex_lock(&ns->list_lock);
-	for (size_t i = 0; i < ns->nclients; i++) {
+	json_object_object_add(obj, "clients_connected", json_object_new_uint64(ns->nclients));
+	/* Bounded, so the status reply fits daqctl's buffer whatever max_clients is. */
+	for (size_t i = 0; i < ns->nclients && i < STATUS_MAX_CLIENTS; i++) {
 		struct client *c = ns->clients[i];
 		struct json_object *o = json_object_new_object();
 
