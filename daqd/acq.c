@@ -90,6 +90,9 @@ static void *acq_thread(void *arg)
 	struct timespec now;
 	bool by_itself = false;
 
+	/* Named so that top/ps and the benchmark can tell threads apart. */
+	pthread_setname_np(pthread_self(), "daqd-acq");
+
 	while (!atomic_load(&acq->stop_req)) {
 		int ret = udaq_digitizer_wait(acq->dg, WAIT_MS);
 

@@ -399,6 +399,9 @@ static void *recorder_thread(void *arg)
 {
 	struct recorder *r = arg;
 
+	/* Named so that top/ps and the benchmark can tell threads apart. */
+	pthread_setname_np(pthread_self(), "daqd-sigmf");
+
 	for (;;) {
 		bool stopping = atomic_load(&r->base.stop_requested);
 		int timeout, got, ret;

@@ -24,12 +24,15 @@ struct dqs_client {
 	struct dqs_hello hello;
 	bool have_hello;
 
-	uint8_t *rbuf;		/* received bytes [rhead, rtail) */
+	/*
+	 * Received bytes: [pstart, pstart + plen) are pending DATA messages
+	 * (header + body each, kept in place until COMMIT: no copy), then
+	 * [rhead, rtail) bytes not parsed yet.
+	 */
+	uint8_t *rbuf;
 	size_t rcap, rhead, rtail;
-
-	uint8_t *pend;		/* pending DATA messages, header + body each */
-	size_t pcap, plen;
-	size_t pdeliver;	/* < plen while delivering committed messages */
+	size_t pstart, plen;
+	size_t pdeliver;	/* offset in the pending run while delivering */
 	bool delivering;
 
 	uint64_t data_msgs;	/* DATA messages received */
@@ -48,7 +51,6 @@ void dqs_client_close(struct dqs_client *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	free(c->rbuf);
-	free(c->pend);
 	free(c);
 }
 
@@ -104,17 +106,22 @@ static int fill(struct dqs_client *c, size_t need, char *err, size_t errlen)
 
 	while (c->rtail - c->rhead < need) {
 		if (c->rcap - c->rhead < need) {
-			/* Compact, and grow if one message is larger than the buffer. */
-			memmove(c->rbuf, c->rbuf + c->rhead, c->rtail - c->rhead);
-			c->rtail -= c->rhead;
-			c->rhead = 0;
-			if (c->rcap < need) {
-				uint8_t *nb = realloc(c->rbuf, need);
+			/* Compact (keeping the pending run), grow for a large message. */
+			size_t keep = c->plen ? c->pstart : c->rhead;
+			size_t want = (c->rhead - keep) + need;
+
+			memmove(c->rbuf, c->rbuf + keep, c->rtail - keep);
+			c->rtail -= keep;
+			c->rhead -= keep;
+			if (c->plen)
+				c->pstart = 0;
+			if (c->rcap < want) {
+				uint8_t *nb = realloc(c->rbuf, want);
 
 				if (!nb)
 					return -ENOMEM;
 				c->rbuf = nb;
-				c->rcap = need;
+				c->rcap = want;
 			}
 		}
 		n = recv(c->fd, c->rbuf + c->rtail, c->rcap - c->rtail, MSG_DONTWAIT);
@@ -149,10 +156,10 @@ static int protocol_error(char *err, size_t errlen, const char *what)
 	return -EPROTO;
 }
 
-/* Deliver the next committed message from the pending store. */
+/* Deliver the next committed message of the pending run. */
 static int deliver(struct dqs_client *c, struct dqs_event *ev, char *err, size_t errlen)
 {
-	const uint8_t *m = c->pend + c->pdeliver;
+	const uint8_t *m = c->rbuf + c->pstart + c->pdeliver;
 	struct dqs_hdr h;
 	int ret;
 
@@ -221,11 +228,6 @@ int dqs_client_next(struct dqs_client *c, struct dqs_event *ev,
 			if (ret)
 				return protocol_error(err, errlen, why);
 			c->have_hello = true;
-			free(c->pend);
-			c->pcap = c->hello.max_pending;
-			c->pend = malloc(c->pcap);
-			if (!c->pend)
-				return -ENOMEM;
 			ev->type = DQS_EV_HELLO;
 			ev->hello = &c->hello;
 			return 0;
@@ -237,7 +239,9 @@ int dqs_client_next(struct dqs_client *c, struct dqs_event *ev,
 				return protocol_error(err, errlen, why);
 			if (ev->data.nchan != c->hello.nchan)
 				return protocol_error(err, errlen, "DATA nchan differs from HELLO");
-			memcpy(c->pend + c->plen, body - DQS_HDR_LEN, DQS_HDR_LEN + h.body_len);
+			/* Pending messages are contiguous: only control messages end a run. */
+			if (!c->plen)
+				c->pstart = (size_t)(body - DQS_HDR_LEN - c->rbuf);
 			c->plen += DQS_HDR_LEN + h.body_len;
 			c->data_msgs++;
 			continue;
@@ -255,7 +259,7 @@ int dqs_client_next(struct dqs_client *c, struct dqs_event *ev,
 				for (size_t off = 0; off < c->plen; c->aborted++) {
 					struct dqs_hdr ph;
 
-					dqs_decode_hdr(c->pend + off, &ph, NULL, 0);
+					dqs_decode_hdr(c->rbuf + c->pstart + off, &ph, NULL, 0);
 					off += DQS_HDR_LEN + ph.body_len;
 				}
 				c->plen = 0;

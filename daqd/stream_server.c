@@ -582,6 +582,29 @@ static size_t gather(struct net_sink *ns, struct client *c, const struct udaq_fr
 	return off ? (nmsg ? nmsg : (size_t)-1) : 0;
 }
 
+/*
+ * A client more than half a ring behind is about to be lapped. Resuming at
+ * the oldest intact frame would put it right at the edge the device is
+ * overwriting: every batch would be torn and voided, forever. Jump to a
+ * frame a few batches behind the device instead; the skipped frames are
+ * reported (reader lost bytes) as this client's slowness.
+ */
+static void resync_if_lapped(struct net_sink *ns, struct client *c)
+{
+	const struct daqd_stream *st = ns->stream;
+	size_t size = udaq_ring_size(st->ring);
+	uint64_t lag = 4 * (uint64_t)ns->max_pending, target;
+	struct udaq_span sp;
+
+	udaq_reader_peek(c->reader, &sp);
+	if (sp.len <= size / 2 || sp.len <= lag)
+		return;
+	target = sp.pos + sp.len - lag;
+	target -= target % st->frame_len;
+	if (target > sp.pos)
+		udaq_reader_skip_to(c->reader, target);
+}
+
 /* Set up the next unit, if there is anything to send. Return true if so. */
 static bool build_unit(struct net_sink *ns, struct client *c)
 {
@@ -597,6 +620,7 @@ static bool build_unit(struct net_sink *ns, struct client *c)
 	c->verdict = V_NONE;
 
 	if (c->state == C_STREAM && c->reader && !c->limit_done) {
+		resync_if_lapped(ns, c);
 		ret = udaq_frame_next(c->reader, ns->stream->frame_len, &fr);
 		if (ret < 0) {
 			daqd_log(DAQD_LOG_WARN, "net: client %llu: bad frame in the ring (%s); resynchronising",
