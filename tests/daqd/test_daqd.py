@@ -182,12 +182,15 @@ def case_verifier(tmp):
 
 def case_record(tmp):
     """Exact durations, several channel counts, metadata contents."""
-    for chans, rate, dur in ((4, 1000000, 2), (3, 100000, 0.5), (1, 48000, 0.25)):
+    # (8 channels in the smallest ring: the frame shrinks so that four fit.)
+    for chans, rate, dur, ring in ((4, 1000000, 2, '16M'), (3, 100000, 0.5, '16M'),
+                                   (1, 48000, 0.25, '1M'), (8, 200000, 0.5, '64K')):
         rec = os.path.join(tmp, f'rec{chans}')
         os.mkdir(rec)
         t0 = time.time()
         p = run(['--device', 'sim', '--test-pattern', '--rate', str(rate), '--channels',
-                 str(chans), '--duration', str(dur), '--output', rec, '--socket', ''])
+                 str(chans), '--duration', str(dur), '--ring-size', ring,
+                 '--output', rec, '--socket', ''])
         check(p.returncode == 0, f'daqd failed ({p.returncode}): {p.stderr}')
         check('summary:' in p.stderr, f'no summary: {p.stderr}')
         t = verify_ok(rec, channels=chans)
