@@ -714,7 +714,8 @@ static int pump(struct net_sink *ns, struct client *c, int64_t now)
 {
 	struct daqd_sink *s = &ns->base;
 
-	for (int turns = 0; turns < 64; turns++) {
+	/* A few units per client per loop turn: one fast client must not starve the rest. */
+	for (int turns = 0; turns < 8; turns++) {
 		struct msghdr mh = { 0 };
 		ssize_t n;
 
@@ -901,6 +902,7 @@ static void *net_thread(void *arg)
 	struct pollfd *pfd = NULL;
 	size_t pcap = 0;
 
+	pthread_setname_np(pthread_self(), "daqd-net");
 	for (;;) {
 		size_t nfd = 0, base;
 		int64_t now = now_ms();
