@@ -86,7 +86,7 @@ static void *acq_thread(void *arg)
 {
 	struct daqd_acq *acq = arg;
 	enum daqd_acq_state end = DAQD_ACQ_ENDED;
-	struct udaq_digitizer_status st;
+	struct udaq_digitizer_status st = { 0 };
 	struct timespec now;
 	bool by_itself = false;
 

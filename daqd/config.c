@@ -194,7 +194,8 @@ static int parse_bool(const char *s, bool *out)
 static const char *range_text(const struct key_desc *k, char *buf, size_t len,
 			      const char *unit)
 {
-	snprintf(buf, len, "%s%.15g..%.15g%s", k->zero_ok ? "0 (off) or " : "",
+	snprintf(buf, len, "%s%.15g..%.15g%s",
+		 !k->zero_ok ? "" : k->offset == OFF(rate) ? "0 (free-run) or " : "0 (off) or ",
 		 k->min, k->max, unit);
 	return buf;
 }

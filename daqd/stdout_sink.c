@@ -2,14 +2,18 @@
 #include "stdout_sink.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "batch.h"
 #include "log.h"
 
 #define BATCH_BYTES	(1u << 20)
+/* How long stop waits for a reader that stopped reading before giving up. */
+#define STOP_GRACE_S	5
 
 struct stdout_sink {
 	struct daqd_sink base;
@@ -18,7 +22,20 @@ struct stdout_sink {
 	bool thread_running;
 	struct udaq_reader *reader;
 	uint64_t next_sample;
+	atomic_bool abort;		/* stop gave up waiting for the reader */
 };
+
+/*
+ * A blocked writev() into a pipe nobody reads would hold up stop forever:
+ * stop interrupts it with this signal (handler without SA_RESTART, so the
+ * call returns EINTR) once the grace period is over.
+ */
+#define INTERRUPT_SIGNAL	SIGUSR1
+
+static void on_interrupt(int sig)
+{
+	(void)sig;
+}
 
 static int write_batch(struct stdout_sink *o, struct daqd_batch *b)
 {
@@ -28,9 +45,9 @@ static int write_batch(struct stdout_sink *o, struct daqd_batch *b)
 		ssize_t n = writev(o->fd, b->iov + start, (int)(b->niov - start));
 
 		if (n < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR && !atomic_load(&o->abort))
 				continue;
-			return -errno;
+			return errno == EINTR ? -ETIMEDOUT : -errno;
 		}
 		left -= (size_t)n;
 		atomic_fetch_add(&o->base.c.bytes, (uint64_t)n);
@@ -78,6 +95,8 @@ static void *stdout_thread(void *arg)
 		if (ret) {
 			daqd_sink_fail(&o->base, ret, ret == -EPIPE ?
 				       "stdout: the reading end of the pipe was closed" :
+				       ret == -ETIMEDOUT ?
+				       "stdout: the reader stopped reading; gave up at stop" :
 				       "stdout: write failed: %s", strerror(-ret));
 			break;
 		}
@@ -95,6 +114,21 @@ static void *stdout_thread(void *arg)
 	return NULL;
 }
 
+/* Join @t if it ends within @ms. Return: 0 joined, nonzero still running. */
+static int join_within(pthread_t t, long ms)
+{
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += ms / 1000;
+	deadline.tv_nsec += (ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	return pthread_timedjoin_np(t, NULL, &deadline);
+}
+
 static int stdout_start(struct daqd_sink *s, const struct daqd_stream *st)
 {
 	struct stdout_sink *o = (struct stdout_sink *)s;
@@ -102,6 +136,7 @@ static int stdout_start(struct daqd_sink *s, const struct daqd_stream *st)
 
 	daqd_sink_begin(s, st);
 	o->next_sample = 0;
+	atomic_store(&o->abort, false);
 	ret = udaq_reader_new(st->ring, UDAQ_READER_LOSSLESS, &o->reader);
 	if (ret) {
 		daqd_sink_fail(s, ret, "cannot create a ring reader: %s", strerror(-ret));
@@ -124,7 +159,13 @@ static void stdout_stop(struct daqd_sink *s)
 
 	if (o->thread_running) {
 		daqd_sink_request_stop(s);
-		pthread_join(o->thread, NULL);
+		if (join_within(o->thread, STOP_GRACE_S * 1000)) {
+			atomic_store(&o->abort, true);
+			/* Repeat: the signal may land just before writev() blocks. */
+			do
+				pthread_kill(o->thread, INTERRUPT_SIGNAL);
+			while (join_within(o->thread, 50));
+		}
 		o->thread_running = false;
 	}
 	if (o->reader) {
@@ -161,6 +202,12 @@ int daqd_stdout_sink_new(int fd, struct daqd_sink **out)
 	if (ret) {
 		free(o);
 		return ret;
+	}
+	{
+		struct sigaction sa = { .sa_handler = on_interrupt };
+
+		sigemptyset(&sa.sa_mask);
+		sigaction(INTERRUPT_SIGNAL, &sa, NULL);
 	}
 	o->fd = fd;
 	*out = &o->base;

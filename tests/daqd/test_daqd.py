@@ -231,6 +231,26 @@ def case_stdout(tmp):
     check(time.monotonic() - start < 10, 'daqd did not notice the closed pipe')
     check('pipe was closed' in p.stderr, f'no message about the pipe: {p.stderr}')
 
+    # A reader that never reads must not hold up a stop for ever.
+    err = os.path.join(tmp, 'stuck.stderr')
+    with open(err, 'w') as ef:
+        d = subprocess.Popen([DAQD, '--stdout', '--test-pattern', '--rate', '1M',
+                              '--socket', '', '--quiet'], stdout=subprocess.PIPE, stderr=ef)
+        time.sleep(1)
+        start = time.monotonic()
+        d.send_signal(signal.SIGTERM)
+        try:
+            rc = d.wait(15)
+        except subprocess.TimeoutExpired:
+            d.kill()
+            raise Fail('daqd hung on a stdout reader that does not read')
+        d.stdout.close()
+    took = time.monotonic() - start
+    with open(err) as ef:
+        text = ef.read()
+    check(took < 10 and rc == 1 and 'stopped reading' in text,
+          f'stuck reader: rc {rc} after {took:.1f}s: {text}')
+
 
 def case_rotate(tmp):
     """Rotation by size (exact file sizes) and by time; names sort in time order."""
