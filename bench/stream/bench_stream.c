@@ -319,7 +319,7 @@ int main(int argc, char **argv)
 {
 	double seconds = argc > 1 ? atof(argv[1]) : 2.0;
 	struct run one, eight;
-	double base, base_cpu = 0;
+	double base, base2, base_cpu = 0, base_cpu2 = 0;
 	int ret;
 
 	if (!(seconds > 0) || seconds > 600) {
@@ -327,10 +327,21 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * The baseline before and after the stream runs; the ratios use the
+	 * better of the two, so a noisy neighbour during one of them cannot
+	 * flatter the sink.
+	 */
 	base = baseline(seconds, &base_cpu);
 	ret = stream_run(1, seconds, &one);
 	if (!ret)
 		ret = stream_run(8, seconds, &eight);
+	base2 = baseline(seconds, &base_cpu2);
+	printf("baseline  runs: %.1f and %.1f MB/s\n", base / 1e6, base2 / 1e6);
+	if (base2 > base) {
+		base = base2;
+		base_cpu = base_cpu2;
+	}
 	if (ret || !base) {
 		fprintf(stderr, "bench: setup failed (%s)\n", strerror(-ret));
 		return 1;
