@@ -377,12 +377,46 @@ static void test_burst_and_garbage(void **state)
 	rig_close(&r);
 }
 
+/* A client that requests and then never reads is closed after the stall timeout. */
+static void test_stalled_client(void **state)
+{
+	struct rig_config rc = { .sim_opts = "ring=1M,channels=4", .rate = 500000,
+				 .chan_mask = 0xf, .stall_timeout_ms = 500 };
+	struct dqs_request rq = { .version = 1, .decimation = 1 };
+	uint8_t msg[DQS_REQUEST_BYTES];
+	struct dqs_addr a;
+	struct rig r;
+	char err[200];
+	int fd, small = 4096, fds_before;
+
+	(void)state;
+	assert_int_equal(rig_open(&r, &rc), 0);
+	fds_before = rig_count_fds();
+	assert_int_equal(dqs_addr_parse(r.tcp_addr, &a, err, sizeof(err)), 0);
+	fd = dqs_addr_connect(&a, 2000, err, sizeof(err));
+	assert_true(fd >= 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	dqs_encode_request(msg, sizeof(msg), &rq);
+	assert_int_equal(send(fd, msg, sizeof(msg), 0), (ssize_t)sizeof(msg));
+	assert_int_equal(rig_start(&r), 0);
+	wait_clients(&r, 1);
+	assert_int_equal(daqd_net_clients(r.net), 1);
+	/* 4 MB/s into a socket nobody reads: stalled well within 3 s. */
+	for (int i = 0; i < 300 && daqd_net_clients(r.net) != 0; i++)
+		usleep(10000);
+	assert_int_equal(daqd_net_clients(r.net), 0);
+	close(fd);
+	assert_int_equal(rig_count_fds(), fds_before);
+	rig_close(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_eight_clients),
 		cmocka_unit_test(test_slow_client),
 		cmocka_unit_test(test_burst_and_garbage),
+		cmocka_unit_test(test_stalled_client),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
