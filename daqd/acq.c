@@ -131,9 +131,14 @@ static void *acq_thread(void *arg)
 	}
 	udaq_digitizer_stop(acq->dg);
 	if (udaq_digitizer_status(acq->dg, &st) == 0) {
+		uint64_t last = daqd_acq_produced(acq, &st);
+
 		pthread_mutex_lock(&acq->lock);
 		acq->st = st;
 		pthread_mutex_unlock(&acq->lock);
+		if (acq->stream.max_samples && last > acq->stream.max_samples)
+			last = acq->stream.max_samples;
+		atomic_store(&acq->stream.end_sample, last);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	pthread_mutex_lock(&acq->lock);
@@ -160,6 +165,7 @@ int daqd_acq_start(struct daqd_acq *acq)
 		return -EALREADY;
 	acq->stream.frame_len = udaq_digitizer_frame_len(acq->dg);
 	acq->stream.acq_id++;
+	atomic_store(&acq->stream.end_sample, 0);
 	atomic_store(&acq->stop_req, false);
 	pthread_mutex_lock(&acq->lock);
 	memset(&acq->st, 0, sizeof(acq->st));

@@ -436,8 +436,21 @@ static void *recorder_thread(void *arg)
 		daqd_sink_wait(&r->base, timeout);
 	}
 	if (r->reader) {
-		int ret = close_file(r);
+		uint64_t end = atomic_load(&r->base.stream->end_sample);
+		int ret;
 
+		/* Lost at the very end: recorded in the last file's metadata. */
+		if (end > r->next_sample) {
+			atomic_fetch_add(&r->base.c.lost_samples, end - r->next_sample);
+			atomic_fetch_add(&r->base.c.gaps, 1);
+			if (r->data_fd >= 0)
+				r->meta.trailing_lost = end - r->next_sample;
+			else
+				daqd_log(DAQD_LOG_WARN,
+					 "sink %s: %llu samples lost after the last file was closed",
+					 r->base.name, (unsigned long long)(end - r->next_sample));
+		}
+		ret = close_file(r);
 		if (ret)
 			fail_disk(r, ret, "closing");
 	}

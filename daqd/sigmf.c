@@ -164,6 +164,9 @@ struct json_object *daqd_sigmf_meta_json(const struct daqd_sigmf_meta *m,
 		lost += g->lost;
 	}
 	add(global, "daqd:lost_samples", json_object_new_uint64(lost));
+	/* Dropped after the last sample: no later segment can show it. */
+	if (m->trailing_lost)
+		add(global, "daqd:trailing_lost_samples", json_object_new_uint64(m->trailing_lost));
 	return root;
 fail:
 	json_object_put(root);

@@ -40,6 +40,7 @@ struct daqd_sigmf_meta {
 	const char *recorder;		/* "daqd 0.1.0" */
 	uint64_t acq_id;
 	uint32_t file_index;		/* 0, 1, ... within the acquisition */
+	uint64_t trailing_lost;		/* lost after the last sample (final file) */
 	/* grown by the recorder */
 	struct daqd_sigmf_capture *captures;
 	size_t ncaptures, captures_cap;

@@ -81,6 +81,11 @@ extern "C" {
  * @start_realtime: wall-clock time of device sample 0 (frame timestamps
  *                  are nanoseconds since then).
  * @acq_id: increments with every acquisition of this daemon run.
+ * @end_sample: 0 while the device runs; once it has stopped (before the
+ *              sinks are told to stop), the device sample index one past
+ *              the last sample it produced or dropped, capped at
+ *              @max_samples. A lossless sink whose last sample is below it
+ *              knows that many samples were lost at the very end.
  */
 struct daqd_stream {
 	struct udaq_ring *ring;
@@ -94,6 +99,7 @@ struct daqd_stream {
 	uint64_t max_samples;
 	struct timespec start_realtime;
 	uint64_t acq_id;
+	_Atomic uint64_t end_sample;
 };
 
 enum daqd_sink_state {

@@ -310,6 +310,24 @@ def case_overflow(tmp):
     check(len(m['captures']) >= 2 and m['annotations'], 'no segment or annotation')
     check('lost' in m['annotations'][0]['core:comment'], 'annotation without comment')
 
+    # Stalled until after the end: the loss has no later segment to show
+    # it, so the last file states it as daqd:trailing_lost_samples.
+    rec = os.path.join(tmp, 'trailing')
+    os.mkdir(rec)
+    p = subprocess.run(f'"{DAQD}" --test-pattern --rate 1000000 --channels 2 '
+                       f'--ring-size 256K --duration 1 --output "{rec}" --stdout '
+                       f'--socket "" --quiet 2>"{err}" | (sleep 2; cat >/dev/null)',
+                       shell=True, timeout=60)
+    with open(err) as f:
+        stderr = f.read()
+    check(p.returncode == 0, f'pipeline failed: {stderr}')
+    t = verify_ok(rec, channels=2)
+    with open(glob.glob(os.path.join(rec, '*.sigmf-meta'))[0]) as f:
+        trailing = json.load(f)['global'].get('daqd:trailing_lost_samples', 0)
+    check(trailing > 0, f'no trailing loss recorded: {t}')
+    check(t['samples'] + t['lost'] == 1000000,
+          f'{t["samples"]} recorded + {t["lost"]} lost != 1000000')
+
 
 def case_sigkill(tmp):
     """SIGKILL at arbitrary moments: finished files complete, the open one readable."""

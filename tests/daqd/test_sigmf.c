@@ -58,6 +58,12 @@ static void test_full(void **state)
 	assert_int_equal(json_object_get_int64(get(g, "daqd:sample_count")), 2000);
 	assert_int_equal(json_object_get_int64(get(g, "daqd:lost_samples")), 24);
 	assert_true(json_object_get_boolean(get(g, "daqd:complete")));
+	assert_false(json_object_object_get_ex(g, "daqd:trailing_lost_samples", NULL));
+	json_object_put(o);
+	m.trailing_lost = 7;
+	o = daqd_sigmf_meta_json(&m, 2000, true);
+	g = get(o, "global");
+	assert_int_equal(json_object_get_int64(get(g, "daqd:trailing_lost_samples")), 7);
 	caps = get(o, "captures");
 	assert_int_equal(json_object_array_length(caps), 2);
 	c1 = json_object_array_get_idx(caps, 1);

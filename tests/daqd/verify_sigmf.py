@@ -137,6 +137,13 @@ def verify(directory, channels=None, allow_incomplete=False, schema=None):
         if g.get('daqd:lost_samples', 0) != sum(ann.values()):
             raise VerifyError(f'{name}: daqd:lost_samples {g.get("daqd:lost_samples")} '
                               f'!= sum of annotations {sum(ann.values())}')
+        trailing = g.get('daqd:trailing_lost_samples', 0)
+        if trailing:
+            if not complete:
+                raise VerifyError(f'{name}: trailing loss in a file still open')
+            totals['lost'] += trailing
+            totals['gaps'] += 1
+            expect_next[acq] += trailing
         totals['files'] += 1
         totals['samples'] += count
         totals['acquisitions'].add(acq)
