@@ -1,0 +1,170 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""End to end: daqd --listen on the simulated refdaq, daqcat clients.
+
+Four daqcat clients connect (TCP and Unix) while daqd is stopped, so they
+all start at device sample 0 when `daqctl start` begins an acquisition:
+  - --verify, every channel, over the Unix socket;
+  - --verify with a channel subset and decimation, over TCP;
+  - -o DIR: a SigMF recording, checked sample by sample with the same
+    verifier as daqd's own recordings (tests/daqd/verify_sigmf.py);
+  - raw samples on stdout, compared with the test pattern from sample 0.
+While they run, `daqctl status` must show the clients with their sent and
+dropped counters. daqd's own recording must have lost nothing.
+
+Environment: DAQD, DAQCTL, DAQCAT = paths of the built programs.
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, '..', 'daqd'))
+from verify_sigmf import pattern, verify  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+DAQD = os.environ['DAQD']
+DAQCTL = os.environ['DAQCTL']
+DAQCAT = os.environ['DAQCAT']
+CHANNELS = 4
+
+
+class Fail(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise Fail(msg)
+
+
+def wait_for(pred, timeout, what):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.05)
+    raise Fail(f'timed out after {timeout}s waiting for {what}')
+
+
+def daqctl(sock, cmd):
+    r = subprocess.run([DAQCTL, '-s', sock, '-j', cmd], capture_output=True,
+                       text=True, timeout=10)
+    check(r.returncode == 0, f'daqctl {cmd} failed: {r.stdout} {r.stderr}')
+    return json.loads(r.stdout)
+
+
+def net_sink(status):
+    for s in status.get('sinks', []):
+        if s.get('kind') == 'net':
+            return s
+    raise Fail(f'no net sink in status: {status}')
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix='stream-e2e-')
+    daqd = None
+    cats = []
+    try:
+        rec = os.path.join(tmp, 'rec')
+        catdir = os.path.join(tmp, 'cat')
+        os.mkdir(rec)
+        os.mkdir(catdir)
+        usock = os.path.join(tmp, 's.sock')
+        ctl = os.path.join(tmp, 'ctl.sock')
+        log = open(os.path.join(tmp, 'daqd.log'), 'w+')
+        daqd = subprocess.Popen(
+            [DAQD, '-d', 'sim:ring=4M', '-r', '200000', '-c', str(CHANNELS), '-t',
+             '-o', rec, '--listen', f'unix:{usock},127.0.0.1:0',
+             '--socket', ctl, '-q', '--status-interval', '0'],
+            stdout=subprocess.DEVNULL, stderr=log)
+
+        def tcp_addr():
+            log.seek(0)
+            m = re.search(r'listening on (127\.0\.0\.1:\d+)', log.read())
+            return m.group(1) if m else None
+        tcp = wait_for(tcp_addr, 10, 'daqd to listen on TCP')
+        wait_for(lambda: os.path.exists(ctl), 10, 'the control socket')
+        daqctl(ctl, 'stop')
+
+        def cat(args, stdout=subprocess.DEVNULL):
+            p = subprocess.Popen([DAQCAT, '-T', '10000'] + args, stdout=stdout,
+                                 stderr=subprocess.PIPE, text=True)
+            cats.append(p)
+            return p
+        a = cat(['--verify', f'unix:{usock}'])
+        b = cat(['--verify', '-c', '1,3', '-d', '5', tcp])
+        c = cat(['-o', catdir, tcp])
+        raw = open(os.path.join(tmp, 'raw.bin'), 'wb')
+        d = cat(['-q', f'unix:{usock}'], stdout=raw)
+
+        wait_for(lambda: net_sink(daqctl(ctl, 'stats')).get('clients_connected') == 4,
+                 10, 'four stream clients')
+        daqctl(ctl, 'start')
+        time.sleep(1.5)
+        st = net_sink(daqctl(ctl, 'status'))
+        clients = st.get('clients', [])
+        check(len(clients) == 4, f'status lists {len(clients)} clients, expected 4: {st}')
+        for cl in clients:
+            check('sent' in cl and 'dropped' in cl, f'client without counters: {cl}')
+            check(cl['state'] == 'streaming', f'client not streaming: {cl}')
+            check(cl['sent'] > 0, f'client has been sent nothing: {cl}')
+        time.sleep(0.5)
+        daqctl(ctl, 'stop')
+
+        outs = {}
+        for name, p in zip('abcd', cats):
+            _, err = p.communicate(timeout=20)
+            outs[name] = err
+            check(p.returncode == 0, f'daqcat {name} exited {p.returncode}: {err}')
+        raw.close()
+        for name in 'ab':
+            check('verify: OK' in outs[name], f'daqcat {name}: {outs[name]}')
+            check(' 0 gaps' in outs[name], f'daqcat {name} was told of gaps: {outs[name]}')
+        check('decimated by 5; 2 channels (mask 0xa of 0xf)' in outs['b'], outs['b'])
+
+        # The daqcat recording, with the recorder's own verifier.
+        t = verify(catdir, channels=CHANNELS)
+        check(t['samples'] >= 200000 and t['lost'] == 0 and t['acquisitions'] == 1,
+              f'daqcat recording: {t}')
+        # Raw stdout: the pattern from device sample 0, nothing missing.
+        data = np.fromfile(os.path.join(tmp, 'raw.bin'), dtype='<i2')
+        check(data.size % CHANNELS == 0 and data.size > 0, f'raw: {data.size} values')
+        data = data.reshape(-1, CHANNELS)
+        check(np.array_equal(data, pattern(0, data.shape[0], CHANNELS)),
+              'raw stdout samples differ from the test pattern')
+        check(data.shape[0] == t['samples'],
+              f'stdout got {data.shape[0]} samples, the recording {t["samples"]}')
+        # daqd's recorder lost nothing meanwhile.
+        r = verify(rec, channels=CHANNELS)
+        check(r['lost'] == 0, f'daqd recording lost samples: {r}')
+
+        daqd.send_signal(signal.SIGTERM)
+        check(daqd.wait(timeout=20) == 0, f'daqd exited {daqd.returncode}')
+        check(not os.path.exists(usock), 'daqd left its stream socket behind')
+        print(f'ok: 4 clients, {t["samples"]} samples each, recording {r["samples"]} samples')
+    finally:
+        for p in cats:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        if daqd and daqd.poll() is None:
+            daqd.kill()
+            daqd.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == '__main__':
+    try:
+        main()
+    except Fail as e:
+        print(f'FAIL: {e}', file=sys.stderr)
+        sys.exit(1)
