@@ -25,6 +25,7 @@
 #include "notify.h"
 #include "privdrop.h"
 #include "recorder.h"
+#include "simfault.h"
 #include "stdout_sink.h"
 #include "stream_server.h"
 
@@ -201,7 +202,6 @@ static struct json_object *handle_request(void *arg, const char *cmd,
 	struct daqd *d = lp->d;
 	int ret;
 
-	(void)req;
 	if (!strcmp(cmd, "status"))
 		return daqd_status_json(d, false);
 	if (!strcmp(cmd, "stats"))
@@ -230,7 +230,27 @@ static struct json_object *handle_request(void *arg, const char *cmd,
 		rotate_all(d);
 		return ok_reply();
 	}
-	return daqd_control_error("unknown command '%.64s' (known: status, stats, start, stop, rotate)",
+	if (!strcmp(cmd, "sim-fault")) {
+		struct json_object *f;
+		const char *name;
+
+		if (!json_object_object_get_ex(req, "fault", &f) ||
+		    !json_object_is_type(f, json_type_string))
+			return daqd_control_error("sim-fault: missing \"fault\" string (%s)",
+						  daqd_sim_fault_names);
+		name = json_object_get_string(f);
+		ret = daqd_sim_fault(d->dev, name);
+		if (ret == -ENOTSUP)
+			return daqd_control_error("sim-fault: the device is not the simulator");
+		if (ret == -EINVAL)
+			return daqd_control_error("sim-fault: unknown fault '%.64s' (%s)", name,
+						  daqd_sim_fault_names);
+		if (ret)
+			return daqd_control_error("sim-fault: %s", strerror(-ret));
+		daqd_log(DAQD_LOG_INFO, "simulator fault '%s' injected (control request)", name);
+		return ok_reply();
+	}
+	return daqd_control_error("unknown command '%.64s' (known: status, stats, start, stop, rotate, sim-fault)",
 				  cmd);
 }
 

@@ -90,6 +90,11 @@ class Daemon:
         check(rc == 0 and reply and reply['ok'], f'{cmd}: rc {rc}, reply {reply}')
         return reply
 
+    def request_raw(self, obj):
+        rc, reply = self.ctl('--raw', json.dumps(obj))
+        check(reply is not None, f'{obj}: no reply (rc {rc})')
+        return reply
+
     def sink(self, name):
         for s in self.request('stats')['sinks']:
             if s['name'] == name:
@@ -327,6 +332,50 @@ def case_overflow(tmp):
     check(trailing > 0, f'no trailing loss recorded: {t}')
     check(t['samples'] + t['lost'] == 1000000,
           f'{t["samples"]} recorded + {t["lost"]} lost != 1000000')
+
+
+def case_faults(tmp):
+    """Forced overflow: exact segments and annotations; DMA error and removal end daqd."""
+    rec = os.path.join(tmp, 'overflow')
+    os.mkdir(rec)
+    d = Daemon(tmp, ['--test-pattern', '--rate', '200000', '--channels', '3',
+                     '--frame-samples', '1000', '--output', rec])
+    try:
+        wait_for(lambda: d.sink('sigmf')['samples'] > 0, 5, 'samples')
+        for _ in range(5):
+            r = d.request_raw({'cmd': 'sim-fault', 'fault': 'overflow'})
+            check(r['ok'], f'sim-fault: {r}')
+            time.sleep(0.1)
+        r = d.request_raw({'cmd': 'sim-fault', 'fault': 'frobnicate'})
+        check(not r['ok'] and 'unknown fault' in r['error'], f'bad fault: {r}')
+        r = d.request_raw({'cmd': 'sim-fault'})
+        check(not r['ok'] and '"fault"' in r['error'], f'no fault: {r}')
+        time.sleep(0.2)
+        dev_lost = d.request('stats')['acquisition']['lost_samples']
+        rc = d.stop()
+    finally:
+        d.kill()
+    check(rc == 0, f'exit {rc}: {d.stderr()}')
+    t = verify_ok(rec, channels=3)
+    # Each forced overflow drops exactly one frame of 1000 samples.
+    check(t['gaps'] == 5 and t['lost'] == 5000 and dev_lost == 5000,
+          f'5 dropped frames should be 5 gaps of 1000: {t}, device {dev_lost}')
+
+    for fault, needle in (('dma', 'DMA error'), ('gone', 'gone')):
+        rec = os.path.join(tmp, fault)
+        os.mkdir(rec)
+        d = Daemon(tmp, ['--test-pattern', '--rate', '200000', '--output', rec])
+        try:
+            wait_for(lambda: d.sink('sigmf')['samples'] > 0, 5, 'samples')
+            d.request_raw({'cmd': 'sim-fault', 'fault': fault})
+            rc = d.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            raise Fail(f'daqd kept running after a {fault} fault')
+        finally:
+            d.kill()
+        check(rc == 1 and needle in d.stderr(), f'{fault}: exit {rc}: {d.stderr()}')
+        t = verify_ok(rec)
+        check(t['samples'] > 0 and t['incomplete'] == 0, f'{fault}: {t}')
 
 
 def case_sigkill(tmp):
