@@ -111,6 +111,7 @@ struct client {
 	uint64_t batch_samples;		/* per channel, as sent */
 	uint64_t batch_msgs;
 	uint8_t *copy;			/* copied samples (or detached unit) */
+	size_t copy_cap;
 
 	_Atomic uint64_t sent_samples;
 	_Atomic uint64_t dropped_samples;
@@ -295,6 +296,21 @@ static void accept_clients(struct net_sink *ns, struct listener *l)
 
 /* ---- Acquisition attach/detach ------------------------------------------ */
 
+/* A copy buffer of max_pending bytes (which may grow between acquisitions). */
+static int ensure_copy(struct net_sink *ns, struct client *c)
+{
+	uint8_t *nb;
+
+	if (c->copy && c->copy_cap >= ns->max_pending)
+		return 0;
+	nb = realloc(c->copy, ns->max_pending);
+	if (!nb)
+		return -ENOMEM;
+	c->copy = nb;
+	c->copy_cap = ns->max_pending;
+	return 0;
+}
+
 /* Resolve the request against @st; on failure fill @why. */
 static int client_bind(struct net_sink *ns, struct client *c,
 		       const struct daqd_stream *st, char *why, size_t whylen)
@@ -320,12 +336,9 @@ static int client_bind(struct net_sink *ns, struct client *c,
 		pos++;
 	}
 	c->zero_copy = want == st->chan_mask && c->rq.decimation == 1;
-	if (!c->zero_copy && !c->copy) {
-		c->copy = malloc(ns->max_pending);
-		if (!c->copy) {
-			snprintf(why, whylen, "out of memory");
-			return -ENOMEM;
-		}
+	if (!c->zero_copy && ensure_copy(ns, c)) {
+		snprintf(why, whylen, "out of memory");
+		return -ENOMEM;
 	}
 	ret = udaq_reader_new(st->ring, UDAQ_READER_LOSSY, &c->reader);
 	if (ret) {
@@ -374,9 +387,8 @@ static void client_detach_unit(struct net_sink *ns, struct client *c)
 
 	if (!c->in_flight || c->verdict != V_CHECK)
 		return;
-	if (udaq_reader_check(c->reader, &c->span, c->ring_bytes) == 0 && !c->copy)
-		c->copy = malloc(ns->max_pending);
-	if (udaq_reader_check(c->reader, &c->span, c->ring_bytes) == 0 && c->copy) {
+	if (udaq_reader_check(c->reader, &c->span, c->ring_bytes) == 0 &&
+	    ensure_copy(ns, c) == 0) {
 		c->verdict = V_COMMIT;
 		for (size_t i = c->iov_pos; i < c->niov; i++) {
 			const uint8_t *b = c->iov[i].iov_base;
