@@ -142,7 +142,9 @@ int dqs_addr_parse(const char *spec, struct dqs_addr *a, char *err, size_t errle
 			 ret ? gai_strerror(ret) : "no address");
 		if (res)
 			freeaddrinfo(res);
-		return ret == EAI_NONAME || ret == EAI_NODATA ? -ENOENT : -EINVAL;
+		/* A name that does not resolve; a malformed numeric address is -EINVAL. */
+		return (ret == EAI_NONAME || ret == EAI_NODATA) &&
+		       !(hints.ai_flags & AI_NUMERICHOST) ? -ENOENT : -EINVAL;
 	}
 	memcpy(&a->ss, res->ai_addr, res->ai_addrlen);
 	a->len = res->ai_addrlen;
