@@ -23,6 +23,8 @@
 
 #include <cmocka.h>
 
+#include <uio_daq/refdaq_regs.h>
+
 #include "rig.h"
 #include "stream_addr.h"
 #include "stream_client.h"
@@ -377,6 +379,58 @@ static void test_burst_and_garbage(void **state)
 	rig_close(&r);
 }
 
+/*
+ * Frames the device itself drops reach every client as device-overflow
+ * gaps of exactly the samples the device counted as lost.
+ */
+static void test_device_overflow(void **state)
+{
+	struct rig_config rc = { .sim_opts = "ring=8M,channels=4", .rate = 200000,
+				 .chan_mask = 0xf, .recorder = true };
+	struct udaq_digitizer_status st;
+	struct udaq_map *regs;
+	struct cli cl[2];
+	struct rig r;
+
+	(void)state;
+	assert_int_equal(rig_open(&r, &rc), 0);
+	assert_int_equal(udaq_dev_map_by_name(r.dev, "regs", 0, &regs), 0);
+	memset(cl, 0, sizeof(cl));
+	cl[0].addr = r.unix_addr;
+	cl[0].rq.decimation = 1;
+	cl[1].addr = r.tcp_addr;
+	cl[1].rq.chan_mask = 0x6;
+	cl[1].rq.decimation = 5;
+	for (int i = 0; i < 2; i++)
+		pthread_create(&cl[i].th, NULL, cli_thread, &cl[i]);
+	wait_clients(&r, 2);
+	usleep(100000);
+	assert_int_equal(rig_start(&r), 0);
+	for (int k = 0; k < 3; k++) {
+		usleep(200000);
+		udaq_map_write32(regs, REFDAQ_REG_SIM_FAULT, REFDAQ_SIM_FAULT_OVERFLOW);
+	}
+	usleep(300000);
+	rig_stop(&r);
+	for (int i = 0; i < 2; i++)
+		pthread_join(cl[i].th, NULL);
+	check_client(&cl[0], "full client");
+	check_client(&cl[1], "decimated client");
+	assert_int_equal(rig_status(&r, &st), 0);
+	print_message("device lost %llu samples; clients told %llu and %llu\n",
+		      (unsigned long long)st.lost_samples,
+		      (unsigned long long)cl[0].v.gap_samples[DQS_GAP_DEVICE_OVERFLOW],
+		      (unsigned long long)cl[1].v.gap_samples[DQS_GAP_DEVICE_OVERFLOW]);
+	assert_true(st.lost_samples > 0);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(cl[i].v.gaps, 3);
+		assert_true(cl[i].v.gap_samples[DQS_GAP_DEVICE_OVERFLOW] == st.lost_samples);
+		assert_int_equal(cl[i].v.gap_samples[DQS_GAP_CLIENT_SLOW], 0);
+	}
+	assert_int_equal(atomic_load(&r.rec_gaps), 3);
+	rig_close(&r);
+}
+
 /* A client that requests and then never reads is closed after the stall timeout. */
 static void test_stalled_client(void **state)
 {
@@ -415,6 +469,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_eight_clients),
 		cmocka_unit_test(test_slow_client),
+		cmocka_unit_test(test_device_overflow),
 		cmocka_unit_test(test_burst_and_garbage),
 		cmocka_unit_test(test_stalled_client),
 	};
