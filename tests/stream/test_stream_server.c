@@ -200,8 +200,11 @@ static void test_eight_clients(void **state)
 
 static void test_slow_client(void **state)
 {
-	/* 8 channels x 500 kHz x 2 bytes = 8 MB/s into a 1 MiB ring. */
-	struct rig_config rc = { .sim_opts = "ring=1M,channels=8", .rate = 500000,
+	/*
+	 * 8 channels x 500 kHz x 2 bytes = 8 MB/s into a 4 MiB ring: half a
+	 * second of slack for the others, a 2 s pause laps the slow one.
+	 */
+	struct rig_config rc = { .sim_opts = "ring=4M,channels=8", .rate = 500000,
 				 .chan_mask = 0xff, .recorder = true };
 	struct udaq_digitizer_status st;
 	struct cli cl[3];
@@ -215,14 +218,14 @@ static void test_slow_client(void **state)
 		cl[i].rq.decimation = 1;
 	}
 	cl[0].pause_after_ms = 300;
-	cl[0].pause_ms = 1000;
+	cl[0].pause_ms = 2000;
 	cl[0].rcvbuf = 64 * 1024;
 	for (int i = 0; i < 3; i++)
 		pthread_create(&cl[i].th, NULL, cli_thread, &cl[i]);
 	wait_clients(&r, 3);
 	usleep(100000);
 	assert_int_equal(rig_start(&r), 0);
-	usleep(2000000);
+	usleep(3000000);
 	rig_stop(&r);
 	for (int i = 0; i < 3; i++)
 		pthread_join(cl[i].th, NULL);
