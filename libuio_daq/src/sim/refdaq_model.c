@@ -262,11 +262,16 @@ static void wait_idle(struct refdaq_model *m)
 
 static void stop_locked(struct refdaq_model *m)
 {
-	wait_idle(m);
+	/*
+	 * Stop first, then wait: a device thread that finds the generation
+	 * changed abandons its frame and goes idle, instead of starting the
+	 * next one before we get the lock back.
+	 */
 	m->running = false;
 	m->ring_full = false;
 	m->tmo_armed = false;
 	m->gen++;
+	wait_idle(m);
 }
 
 static void reset_locked(struct refdaq_model *m)
