@@ -46,6 +46,7 @@
 #define MAX_FRAMES		256	/* DATA messages per unit */
 #define CTL_CAP			4096	/* queued control messages */
 #define DEFAULT_MAX_CLIENTS	64
+#define MAX_CLIENTS_LIMIT	4096	/* each costs ~30 KiB and a descriptor */
 #define DEFAULT_REQ_TIMEOUT	5000
 #define DEFAULT_STALL_TIMEOUT	30000
 #define DEFAULT_MAX_PENDING	(1u << 20)
@@ -68,9 +69,14 @@ enum verdict {
 	V_ABORT,
 };
 
+/*
+ * Only the sink thread writes a client. net_status() reads it from the
+ * control thread under list_lock: state is atomic, and the request fields
+ * it shows are written under list_lock (client_bind()).
+ */
 struct client {
 	int fd;
-	enum client_state state;
+	_Atomic int state;		/* enum client_state */
 	char peer[160];
 	uint64_t id;
 	int64_t t_connect;
@@ -148,7 +154,7 @@ struct net_sink {
 	bool draining;
 	int64_t drain_deadline;
 	pthread_mutex_t list_lock;
-	struct client **clients;
+	struct client **clients;	/* cfg.max_clients slots */
 	size_t nclients;
 	uint64_t next_id;
 
@@ -244,7 +250,7 @@ static void accept_clients(struct net_sink *ns, struct listener *l)
 {
 	for (int k = 0; k < ACCEPT_BURST; k++) {
 		struct dqs_addr peer = { .len = sizeof(peer.ss) };
-		struct client *c, **grown;
+		struct client *c;
 		int fd;
 
 		fd = accept4(l->fd, (struct sockaddr *)&peer.ss, &peer.len,
@@ -268,9 +274,7 @@ static void accept_clients(struct net_sink *ns, struct listener *l)
 			continue;
 		}
 		c = calloc(1, sizeof(*c));
-		grown = c ? realloc(ns->clients, (ns->nclients + 1) * sizeof(*grown)) : NULL;
-		if (!grown) {
-			free(c);
+		if (!c) {
 			atomic_fetch_add(&ns->refused, 1);
 			close(fd);
 			continue;
@@ -288,7 +292,6 @@ static void accept_clients(struct net_sink *ns, struct listener *l)
 		}
 		tune_socket(ns, fd, !l->addr.is_unix);
 		pthread_mutex_lock(&ns->list_lock);
-		ns->clients = grown;
 		ns->clients[ns->nclients++] = c;
 		pthread_mutex_unlock(&ns->list_lock);
 	}
@@ -326,7 +329,10 @@ static int client_bind(struct net_sink *ns, struct client *c,
 			 want, st->chan_mask);
 		return -EINVAL;
 	}
+	pthread_mutex_lock(&ns->list_lock);
 	c->mask = want;
+	c->zero_copy = want == st->chan_mask && c->rq.decimation == 1;
+	pthread_mutex_unlock(&ns->list_lock);
 	c->nchan = 0;
 	for (unsigned int ch = 0; ch < 32; ch++) {
 		if (!(st->chan_mask & (1u << ch)))
@@ -335,7 +341,6 @@ static int client_bind(struct net_sink *ns, struct client *c,
 			c->chan_idx[c->nchan++] = pos;
 		pos++;
 	}
-	c->zero_copy = want == st->chan_mask && c->rq.decimation == 1;
 	if (!c->zero_copy && ensure_copy(ns, c)) {
 		snprintf(why, whylen, "out of memory");
 		return -ENOMEM;
@@ -802,7 +807,9 @@ static int client_read(struct net_sink *ns, struct client *c)
 	}
 	if (c->rq_len < sizeof(c->rq_buf))
 		return 0;
+	pthread_mutex_lock(&ns->list_lock);
 	ret = dqs_decode_request(c->rq_buf + DQS_HDR_LEN, DQS_REQUEST_LEN, &c->rq, why, sizeof(why));
+	pthread_mutex_unlock(&ns->list_lock);
 	if (ret) {
 		send_error_now(c->fd, -ret, why);
 		daqd_log(DAQD_LOG_INFO, "net: client %llu: %s", (unsigned long long)c->id, why);
@@ -1155,6 +1162,11 @@ int daqd_net_new(const struct daqd_net_config *cfg, struct daqd_sink **out,
 			 DAQD_NET_MAX_LISTEN, cfg->nlisten);
 		return -EINVAL;
 	}
+	if (cfg->max_clients > MAX_CLIENTS_LIMIT) {
+		snprintf(err, errlen, "max_clients %u: at most %u", cfg->max_clients,
+			 MAX_CLIENTS_LIMIT);
+		return -EINVAL;
+	}
 	ns = calloc(1, sizeof(*ns));
 	if (!ns)
 		return -ENOMEM;
@@ -1184,9 +1196,11 @@ int daqd_net_new(const struct daqd_net_config *cfg, struct daqd_sink **out,
 		ns->cfg.max_pending = DEFAULT_MAX_PENDING;
 	if (ns->cfg.max_pending > DQS_DATA_MAX_BODY)
 		ns->cfg.max_pending = DQS_DATA_MAX_BODY;
+	/* Sized once: status may walk it while clients come and go. */
+	ns->clients = calloc(ns->cfg.max_clients, sizeof(*ns->clients));
 	ns->zeros = calloc(1, ns->cfg.max_pending + (1u << 16));
 	ns->quit_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (!ns->zeros || ns->quit_fd < 0) {
+	if (!ns->zeros || !ns->clients || ns->quit_fd < 0) {
 		net_destroy(&ns->base);
 		return -ENOMEM;
 	}
