@@ -162,9 +162,60 @@ def main():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def config_and_errors():
+    """[network] listen from a config file; bad endpoints stop daqd with a message."""
+    tmp = tempfile.mkdtemp(prefix='stream-e2e-cfg-')
+    daqd = None
+    try:
+        usock = os.path.join(tmp, 's.sock')
+        ini = os.path.join(tmp, 'daqd.ini')
+        with open(ini, 'w') as f:
+            f.write(f'[network]\nlisten = unix:{usock}\nmax_clients = 2\n')
+        daqd = subprocess.Popen(
+            [DAQD, '--config', ini, '-d', 'sim', '-r', '100000', '-c', '2', '-t',
+             '--socket', '', '-q', '-D', '3'],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        wait_for(lambda: os.path.exists(usock), 10, 'the stream socket from the config file')
+        p = subprocess.run([DAQCAT, '--verify', '-t', '1', f'unix:{usock}'],
+                           capture_output=True, text=True, timeout=20)
+        check(p.returncode == 0 and 'verify: OK' in p.stderr,
+              f'daqcat via the config file endpoint: {p.stderr}')
+        # max_clients = 2: the third at once is refused with a reason.
+        a = subprocess.Popen([DAQCAT, '--verify', '-t', '2', f'unix:{usock}'],
+                             stderr=subprocess.PIPE, text=True)
+        b = subprocess.Popen([DAQCAT, '--verify', '-t', '2', f'unix:{usock}'],
+                             stderr=subprocess.PIPE, text=True)
+        time.sleep(0.5)
+        p = subprocess.run([DAQCAT, '--verify', f'unix:{usock}'],
+                           capture_output=True, text=True, timeout=20)
+        check(p.returncode == 3 and 'too many clients' in p.stderr,
+              f'third client: rc {p.returncode}: {p.stderr}')
+        for q in (a, b):
+            _, err = q.communicate(timeout=20)
+            check(q.returncode == 0, f'client under the limit: {err}')
+        daqd.wait(timeout=20)
+        check(daqd.returncode == 0, f'daqd exited {daqd.returncode}: {daqd.stderr.read()}')
+        daqd = None
+
+        for bad, needle in (('nowhere:99999', "port '99999'"),
+                            ('unix:', 'unix socket path'),
+                            ('[::1', '[IPV6]:PORT')):
+            r = subprocess.run([DAQD, '-d', 'sim', '-t', '--socket', '', '-q', '-D', '1',
+                                '--listen', bad], capture_output=True, text=True, timeout=20)
+            check(r.returncode != 0 and needle in r.stderr,
+                  f'--listen {bad}: rc {r.returncode}, stderr {r.stderr!r}')
+        print('ok: config file endpoint, client limit, bad endpoints refused')
+    finally:
+        if daqd and daqd.poll() is None:
+            daqd.kill()
+            daqd.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 if __name__ == '__main__':
     try:
         main()
+        config_and_errors()
     except Fail as e:
         print(f'FAIL: {e}', file=sys.stderr)
         sys.exit(1)
