@@ -96,6 +96,7 @@ struct client {
 	uint64_t void_end;		/* end of DATA voided by the last ABORT */
 	uint64_t data_msgs;
 	bool limit_done;		/* stream->max_samples reached */
+	int fatal;			/* -errno: close the client */
 	bool end_pending;		/* send END once the unit is out */
 	uint32_t end_reason;
 
@@ -111,6 +112,7 @@ struct client {
 	struct iovec iov[2 * MAX_FRAMES + 2];
 	size_t niov, iov_pos;
 	enum verdict verdict;
+	bool detached;			/* unit moved off the ring at a stop */
 	struct udaq_span span;		/* ring bytes the batch covers */
 	size_t ring_bytes;
 	uint64_t batch_end;		/* device index after the batch */
@@ -392,6 +394,7 @@ static void client_detach_unit(struct net_sink *ns, struct client *c)
 
 	if (!c->in_flight || c->verdict != V_CHECK)
 		return;
+	c->detached = true;
 	if (udaq_reader_check(c->reader, &c->span, c->ring_bytes) == 0 &&
 	    ensure_copy(ns, c) == 0) {
 		c->verdict = V_COMMIT;
@@ -640,10 +643,10 @@ static bool build_unit(struct net_sink *ns, struct client *c)
 		resync_if_lapped(ns, c);
 		ret = udaq_frame_next(c->reader, ns->stream->frame_len, &fr);
 		if (ret < 0) {
-			daqd_log(DAQD_LOG_WARN, "net: client %llu: bad frame in the ring (%s); resynchronising",
+			/* Checked intact yet malformed: the stream cannot be trusted. */
+			daqd_log(DAQD_LOG_ERR, "net: client %llu: corrupt frame in the ring (%s)",
 				 (unsigned long long)c->id, strerror(-ret));
-			/* Skip the frame: a lossy reader must not spin on it. */
-			udaq_reader_release(c->reader, ns->stream->frame_len);
+			c->fatal = -EIO;
 		} else if (ret > 0) {
 			account_gap(ns, c, &fr);
 			got = gather(ns, c, &fr);
@@ -701,7 +704,7 @@ static void finish_unit(struct net_sink *ns, struct client *c)
 			c->data_msgs += c->batch_msgs;
 			dqs_encode_commit(c->tail, c->data_msgs);
 			ctl_add(c, c->tail, sizeof(c->tail));
-		} else if (c->verdict == V_COMMIT && c->niov && c->iov[c->niov - 1].iov_base != c->tail) {
+		} else if (c->detached) {
 			/* Detached at stop: the COMMIT was not part of the unit. */
 			c->data_msgs += c->batch_msgs;
 			dqs_encode_commit(c->tail, c->data_msgs);
@@ -721,6 +724,7 @@ static void finish_unit(struct net_sink *ns, struct client *c)
 		atomic_fetch_add(&c->aborts, 1);
 	}
 	c->verdict = V_NONE;
+	c->detached = false;
 }
 
 /*
@@ -737,7 +741,7 @@ static int pump(struct net_sink *ns, struct client *c, int64_t now)
 		ssize_t n;
 
 		if (!c->in_flight && !build_unit(ns, c))
-			return 0;
+			return c->fatal;
 		mh.msg_iov = c->iov + c->iov_pos;
 		mh.msg_iovlen = c->niov - c->iov_pos;
 		n = sendmsg(c->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);

@@ -434,6 +434,46 @@ static void test_device_overflow(void **state)
 	rig_close(&r);
 }
 
+/*
+ * The acquisition stops while a client is not reading (a batch half sent
+ * from the ring): the sink must not touch the ring after stop, and the
+ * client, once it reads again, still gets a consistent stream and END.
+ */
+static void test_stop_while_stalled(void **state)
+{
+	struct rig_config rc = { .sim_opts = "ring=4M,channels=8", .rate = 500000,
+				 .chan_mask = 0xff };
+	struct cli cl[2];
+	struct rig r;
+
+	(void)state;
+	assert_int_equal(rig_open(&r, &rc), 0);
+	memset(cl, 0, sizeof(cl));
+	for (int i = 0; i < 2; i++) {
+		cl[i].addr = i ? r.tcp_addr : r.unix_addr;
+		cl[i].rq.decimation = 1;
+		cl[i].pause_after_ms = 200;
+		cl[i].pause_ms = 2500;
+		cl[i].rcvbuf = 16 * 1024;
+	}
+	for (int i = 0; i < 2; i++)
+		pthread_create(&cl[i].th, NULL, cli_thread, &cl[i]);
+	wait_clients(&r, 2);
+	usleep(100000);
+	assert_int_equal(rig_start(&r), 0);
+	usleep(600000);
+	rig_stop(&r);	/* both clients are paused now */
+	for (int i = 0; i < 2; i++)
+		pthread_join(cl[i].th, NULL);
+	check_client(&cl[0], "unix client stalled over the stop");
+	check_client(&cl[1], "tcp client stalled over the stop");
+	for (int i = 0; i < 2; i++)
+		assert_true(cl[i].v.samples + cl[i].v.gap_samples[DQS_GAP_CLIENT_SLOW] +
+			    cl[i].v.gap_samples[DQS_GAP_DEVICE_OVERFLOW] ==
+			    cl[i].end_sample - cl[i].first_index);
+	rig_close(&r);
+}
+
 /* A client that requests and then never reads is closed after the stall timeout. */
 static void test_stalled_client(void **state)
 {
@@ -473,6 +513,7 @@ int main(void)
 		cmocka_unit_test(test_eight_clients),
 		cmocka_unit_test(test_slow_client),
 		cmocka_unit_test(test_device_overflow),
+		cmocka_unit_test(test_stop_while_stalled),
 		cmocka_unit_test(test_burst_and_garbage),
 		cmocka_unit_test(test_stalled_client),
 	};
