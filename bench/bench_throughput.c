@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * (a) How much does consuming through the library cost the device?
+ * The simulated refdaq alone, as fast as it can (overwrite policy, nobody
+ * reading), against the same device under the stop policy with a lossless
+ * library consumer that reads every byte it is handed. Same run, same
+ * settings otherwise. Target: consumer rate >= 0.9 x the device alone.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include <uio_daq/digitizer.h>
+#include <uio_daq/uio_daq.h>
+
+#define SPEC		"sim:ring=16M,chunk=1M"
+#define SECONDS		1.0
+#define ROUNDS		3
+#define TARGET		0.9
+#define PIECE		(256u * 1024u)
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what, int ret)
+{
+	fprintf(stderr, "bench_throughput: %s failed: %d\n", what, ret);
+	exit(1);
+}
+
+/* Sum every 64-bit word: the consumer really touches every byte. */
+static uint64_t touch(const void *p, size_t len)
+{
+	const uint64_t *w = p;
+	uint64_t s = 0;
+	size_t i;
+
+	for (i = 0; i < len / 8; i++)
+		s += w[i];
+	return s;
+}
+
+static double run(struct udaq_ctx *ctx, enum udaq_policy policy, bool consume,
+		  uint64_t *sink)
+{
+	struct udaq_digitizer_config cfg = {
+		.chan_mask = 0xff, .policy = policy, .test_pattern = true,
+		.freerun = true,
+	};
+	struct udaq_digitizer *dg;
+	struct udaq_reader *rd = NULL;
+	struct udaq_dev *dev;
+	struct udaq_span sp;
+	uint64_t w0, w1;
+	double t0, t1;
+	int ret;
+
+	if ((ret = udaq_dev_open(ctx, SPEC, &dev)))
+		die("udaq_dev_open", ret);
+	if ((ret = udaq_digitizer_open(dev, &dg)))
+		die("udaq_digitizer_open", ret);
+	if ((ret = udaq_digitizer_configure(dg, &cfg)))
+		die("udaq_digitizer_configure", ret);
+	if (consume && (ret = udaq_reader_new(udaq_digitizer_ring(dg),
+					      UDAQ_READER_LOSSLESS, &rd)))
+		die("udaq_reader_new", ret);
+	if ((ret = udaq_digitizer_start(dg)))
+		die("udaq_digitizer_start", ret);
+
+	t0 = now_s();
+	w0 = udaq_ring_wr_ptr(udaq_digitizer_ring(dg));
+	do {
+		if (consume) {
+			ret = udaq_digitizer_wait(dg, 100);
+			if (ret < 0)
+				die("udaq_digitizer_wait", ret);
+			/* Release as we go, as a frame-by-frame consumer would. */
+			for (;;) {
+				size_t n;
+
+				udaq_reader_peek(rd, &sp);
+				if (sp.len == 0)
+					break;
+				n = sp.len < PIECE ? sp.len : PIECE;
+				*sink += touch(sp.data, n);
+				udaq_reader_release(rd, n);
+			}
+		} else {
+			struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+			nanosleep(&ts, NULL);
+		}
+		t1 = now_s();
+	} while (t1 - t0 < SECONDS);
+	w1 = udaq_ring_wr_ptr(udaq_digitizer_ring(dg));
+	udaq_digitizer_stop(dg);
+	udaq_reader_free(rd);
+	udaq_digitizer_close(dg);
+	udaq_dev_close(dev);
+	return (double)(w1 - w0) / (t1 - t0) / (1024.0 * 1024.0);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int main(void)
+{
+	double alone[ROUNDS], consumed[ROUNDS], ratio;
+	struct udaq_ctx *ctx;
+	uint64_t sink = 0;
+	int ret, i;
+
+	if ((ret = udaq_ctx_new(&ctx)))
+		die("udaq_ctx_new", ret);
+	/* Alternate the two, so that load from elsewhere hits both alike. */
+	for (i = 0; i < ROUNDS; i++) {
+		alone[i] = run(ctx, UDAQ_POLICY_OVERWRITE, false, &sink);
+		consumed[i] = run(ctx, UDAQ_POLICY_STOP, true, &sink);
+	}
+	qsort(alone, ROUNDS, sizeof(double), cmp_double);
+	qsort(consumed, ROUNDS, sizeof(double), cmp_double);
+	ratio = consumed[ROUNDS / 2] / alone[ROUNDS / 2];
+	printf("throughput (%s, 8 ch, test pattern, freerun; median of %d alternating %.0f s rounds)\n",
+	       SPEC, ROUNDS, SECONDS);
+	printf("  simulator alone, overwrite, no consumer:      %8.1f MiB/s\n", alone[ROUNDS / 2]);
+	printf("  simulator + lossless library consumer, stop:  %8.1f MiB/s\n", consumed[ROUNDS / 2]);
+	printf("  ratio %.3f (target >= %.2f): %s   [checksum %llx]\n", ratio, TARGET,
+	       ratio >= TARGET ? "PASS" : "MISS", (unsigned long long)(sink & 0xfff));
+	udaq_ctx_free(ctx);
+	return 0;
+}
