@@ -351,10 +351,17 @@ int main(int argc, char **argv)
 	for (int k = 0; k < 2; k++) {
 		const struct run *r = k ? &eight : &one;
 
-		printf("stream-%d  device %8.1f MB/s; sent %8.1f MB/s, ratio %.2f (target >= %.2f);"
+		double target = k ? 0.8 : 0.9;
+
+		printf("stream-%d  device %8.1f MB/s; sent %8.1f MB/s, ratio %.2f (target >= %.2f) %s;"
 		       " delivered (committed) %8.1f MB/s\n",
 		       k ? 8 : 1, r->dev_rate / 1e6, r->wire_rate / 1e6, r->wire_rate / base,
-		       k ? 0.8 : 0.9, r->payload_rate / 1e6);
+		       target, r->wire_rate / base >= target ? "PASS" : "MISS",
+		       r->payload_rate / 1e6);
+		if (!k && r->wire_rate >= 0.95 * r->dev_rate)
+			printf("          (bound by the device: the sink sent %.0f%% of what the"
+			       " simulator produced, %.0f%% of it committed)\n",
+			       100.0 * r->wire_rate / r->dev_rate, 100.0 * r->payload_rate / r->dev_rate);
 		printf("          daemon CPU %.3f s/GiB (sink thread alone %.3f s/GiB, %.2fx the"
 		       " send() loop's); client gaps %llu, voided batches %llu\n",
 		       r->cpu_per_gib, r->sink_cpu_per_gib,
