@@ -17,7 +17,6 @@
 #include <linux/rwsem.h>
 #include <linux/spinlock.h>
 #include <linux/uio_driver.h>
-#include <linux/version.h>
 
 #include <uio_daq/refdaq_regs.h>
 
@@ -30,8 +29,11 @@
 #define PCI_IRQ_INTX		PCI_IRQ_LEGACY
 #endif
 
-/* vm_flags became read-only behind accessors in 6.3. */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+/*
+ * vm_flags became read-only behind accessors in 6.3; Kbuild detects them
+ * (UDAQ_HAVE_VM_FLAGS_SET) rather than testing the version.
+ */
+#ifndef UDAQ_HAVE_VM_FLAGS_SET
 static inline void udaq_vm_flags_set(struct vm_area_struct *vma, unsigned long f)
 {
 	vma->vm_flags |= f;

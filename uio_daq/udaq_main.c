@@ -15,8 +15,6 @@
 
 /* Largest block the page allocator hands out, hence the largest chunk. */
 #define UDAQ_CHUNK_MAX		(MAX_ORDER_NR_PAGES * PAGE_SIZE)
-/* Bounds the descriptor map to 1 MiB. */
-#define UDAQ_CHUNKS_MAX		65536u
 
 static unsigned long ring_size = 16ul << 20;
 static unsigned long chunk_size = 1ul << 20;
@@ -57,14 +55,30 @@ MODULE_PARM_DESC(force_intx, "Use INTx even if the card has MSI");
 module_param(populate, bool, 0444);
 MODULE_PARM_DESC(populate, "Populate the ring mapping at mmap time (default Y); N faults it in page by page, for measurements");
 
-enum { UDAQ_CARD_GENERIC, UDAQ_CARD_REFDAQ, UDAQ_CARD_EDU };
+/*
+ * driver_data of the ID table. new_id only accepts driver_data values the
+ * table uses, and cards added that way get 0, so GENERIC must be 0 and be
+ * in the table: edu carries it, its narrower DMA mask is a quirk below.
+ */
+enum { UDAQ_CARD_GENERIC = 0, UDAQ_CARD_REFDAQ = 1 };
 
 static const struct udaq_card udaq_cards[] = {
 	[UDAQ_CARD_GENERIC] = { .name = "uio_daq", .dma_bits = 32 },
 	[UDAQ_CARD_REFDAQ] = { .name = "refdaq", .dma_bits = 64 },
-	/* QEMU's edu masks DMA addresses to 28 bits by default. */
-	[UDAQ_CARD_EDU] = { .name = "uio_daq", .dma_bits = 28 },
 };
+
+/* QEMU's edu masks DMA addresses to 28 bits unless told otherwise. */
+static const struct udaq_card udaq_card_edu = { .name = "uio_daq", .dma_bits = 28 };
+
+static const struct udaq_card *udaq_card_of(struct pci_dev *pdev,
+					    const struct pci_device_id *id)
+{
+	if (id->driver_data >= ARRAY_SIZE(udaq_cards))
+		return NULL;
+	if (pdev->vendor == EDU_PCI_VENDOR && pdev->device == EDU_PCI_DEVICE)
+		return &udaq_card_edu;
+	return &udaq_cards[id->driver_data];
+}
 
 static int udaq_config_load(struct udaq_dev *ud)
 {
@@ -88,9 +102,9 @@ static int udaq_config_load(struct udaq_dev *ud)
 			c->ring_size, PAGE_SIZE, REFDAQ_RING_MIN);
 		return -EINVAL;
 	}
-	if (DIV_ROUND_UP(c->ring_size, c->chunk_size) > UDAQ_CHUNKS_MAX) {
-		dev_err(dev, "ring_size=%lu: more than %u chunks of chunk_size=%lu\n",
-			c->ring_size, UDAQ_CHUNKS_MAX, c->chunk_size);
+	if (DIV_ROUND_UP(c->ring_size, c->chunk_size) > REFDAQ_DESC_COUNT_MAX) {
+		dev_err(dev, "ring_size=%lu: more than %d chunks of chunk_size=%lu\n",
+			c->ring_size, REFDAQ_DESC_COUNT_MAX, c->chunk_size);
 		return -EINVAL;
 	}
 	if (c->dma_bits < 24 || c->dma_bits > 64) {
@@ -136,17 +150,21 @@ static void udaq_fill_maps(struct udaq_dev *ud)
 
 static int udaq_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
+	const struct udaq_card *card = udaq_card_of(pdev, id);
 	struct udaq_dev *ud;
 	int ret;
 
-	if (id->driver_data >= ARRAY_SIZE(udaq_cards))
+	if (!card) {
+		dev_err(&pdev->dev, "new_id: driver_data %lu is not a known card type\n",
+			id->driver_data);
 		return -EINVAL;
+	}
 	ud = kzalloc(sizeof(*ud), GFP_KERNEL);
 	if (!ud)
 		return -ENOMEM;
 	kref_init(&ud->ref);
 	ud->pdev = pci_dev_get(pdev);
-	ud->card = &udaq_cards[id->driver_data];
+	ud->card = card;
 	spin_lock_init(&ud->irq_lock);
 	init_rwsem(&ud->mem_lock);
 	mutex_init(&ud->mappers_lock);
@@ -245,7 +263,7 @@ static const struct pci_device_id udaq_ids[] = {
 	{ PCI_DEVICE(REFDAQ_PCI_VENDOR, REFDAQ_PCI_DEVICE),
 	  .driver_data = UDAQ_CARD_REFDAQ },
 	{ PCI_DEVICE(EDU_PCI_VENDOR, EDU_PCI_DEVICE),
-	  .driver_data = UDAQ_CARD_EDU },
+	  .driver_data = UDAQ_CARD_GENERIC },
 	{ }
 };
 MODULE_DEVICE_TABLE(pci, udaq_ids);

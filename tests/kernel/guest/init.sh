@@ -1,0 +1,180 @@
+#!/bin/busybox sh
+# SPDX-License-Identifier: GPL-2.0-only
+# /init of the kernel-suite guests. Runs one phase of checks against uio.ko
+# and uio_daq.ko bound to QEMU's edu device, printing "@@ok - ..." /
+# "@@not ok - ..." lines that the host (run-guest.py) turns into TAP, then
+# the guest's kernel log, then powers off.
+/bin/busybox mkdir -p /proc /sys /dev /tmp /sbin /usr/bin /usr/sbin
+/bin/busybox --install -s
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+
+PHASE=main
+IOMMU=0
+for arg in $(cat /proc/cmdline); do
+	case "$arg" in
+	udaq.phase=*) PHASE=${arg#udaq.phase=} ;;
+	udaq.iommu=*) IOMMU=${arg#udaq.iommu=} ;;
+	esac
+done
+M=/lib/modules
+EDU=
+for d in /sys/bus/pci/devices/*; do
+	if [ "$(cat $d/vendor)" = 0x1234 ] && [ "$(cat $d/device)" = 0x11e8 ]; then
+		EDU=${d##*/}
+	fi
+done
+
+ok() { echo "@@ok - $*"; }
+notok() { echo "@@not ok - $*"; }
+# t "description" command...: one check from a shell command's status.
+t() {
+	desc=$1
+	shift
+	if "$@" >/tmp/t.out 2>&1; then
+		ok "$desc"
+	else
+		notok "$desc"
+		sed 's/^/@@# /' /tmp/t.out
+	fi
+}
+# Move the kernel log gathered so far into /tmp/dmesg.all and check that
+# this part of it has no warning, oops, leak or corruption report.
+dmesg_clean() {
+	dmesg -c >/tmp/dmesg.part
+	cat /tmp/dmesg.part >>/tmp/dmesg.all
+	if grep -E 'WARNING|BUG:|Oops|Call Trace|[Ll]eak|[Cc]orrupt|general protection|UBSAN|KASAN|[Bb]ad page|refcount_t|DMAR: DRHD: handling fault|DMAR: \[DMA' /tmp/dmesg.part >/tmp/dmesg.bad; then
+		notok "dmesg clean: $1"
+		sed 's/^/@@# /' /tmp/dmesg.bad
+	else
+		ok "dmesg clean: $1"
+	fi
+}
+wait_uio() {
+	i=0
+	while [ ! -e /dev/$1 ] || [ ! -e /sys/class/uio/$1/maps/map2 ]; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && return 1
+		sleep 0.05
+	done
+}
+mem_free_kb() { sed -n 's/^MemFree: *\([0-9]*\) kB/\1/p' /proc/meminfo; }
+driver_of() { basename "$(readlink /sys/bus/pci/devices/$1/driver)"; }
+reload() { rmmod uio_daq 2>/dev/null; insmod $M/uio_daq.ko "$@" && wait_uio uio0; }
+
+phase_main() {
+	t "edu device present ($EDU)" test -n "$EDU"
+	t "uio.ko loads" insmod $M/uio.ko
+	t "uio_daq.ko loads" insmod $M/uio_daq.ko
+	t "uio0 appears with /dev/uio0" wait_uio uio0
+	t "edu is bound to uio_daq" test "$(driver_of $EDU)" = uio_daq
+	t "UIO name is uio_daq" test "$(cat /sys/class/uio/uio0/name)" = uio_daq
+	t "UIO version is 0.1.0" test "$(cat /sys/class/uio/uio0/version)" = 0.1.0
+	bar=$(sed -n 1p /sys/bus/pci/devices/$EDU/resource)
+	set -- $bar
+	t "map0 addr is BAR0 ($1)" test $(($(cat /sys/class/uio/uio0/maps/map0/addr))) -eq $(($1))
+	t "map0 size is BAR0's length" test $(($(cat /sys/class/uio/uio0/maps/map0/size))) -eq $(($2 - $1 + 1))
+	t "no map3" test ! -e /sys/class/uio/uio0/maps/map3
+	kcheck maps uio0 0x1000000 28 $IOMMU
+	kcheck badmap uio0
+	kcheck dma uio0 1
+	kcheck irq uio0 20 msi
+	kcheck touch uio0 populated
+	dmesg_clean "load, maps, DMA, MSI"
+
+	t "reload with populate=0" reload populate=0
+	kcheck touch uio0 lazy
+	kcheck revoke uio0 $EDU unbind
+	t "rebind after unbind (populate=0)" sh -c "echo $EDU > /sys/bus/pci/drivers/uio_daq/bind"
+	t "uio0 back after rebind" wait_uio uio0
+	t "reload with populate=1" reload
+	kcheck revoke uio0 $EDU unbind
+	t "rebind after unbind" sh -c "echo $EDU > /sys/bus/pci/drivers/uio_daq/bind"
+	t "uio0 back after rebind" wait_uio uio0
+	kcheck revoke uio0 $EDU remove
+	t "rescan finds edu again" sh -c "echo 1 > /sys/bus/pci/rescan"
+	t "uio0 back after remove and rescan" wait_uio uio0
+	kcheck dma uio0 5
+	dmesg_clean "unbind and remove while mapped"
+
+	t "reload with force_intx=1" reload force_intx=1
+	kcheck irq uio0 20 intx
+	kcheck dma uio0 7
+	dmesg_clean "INTx"
+
+	t "reload with defaults" reload
+	exec 3</dev/uio0
+	t "rmmod refused while the node is open" sh -c "! rmmod uio_daq"
+	exec 3<&-
+	t "rmmod once the node is closed" rmmod uio_daq
+	# Bad parameters: the module loads, the probe refuses the card, naming them.
+	for bad in ring_size=12345 chunk_size=3M dma_bits=12 "ring_size=1G chunk_size=64K"; do
+		dmesg -c >>/tmp/dmesg.all
+		t "probe refuses $bad" sh -c "insmod $M/uio_daq.ko $bad && ! test -e /sys/class/uio/uio0"
+		t "the error names ${bad%%=*}" sh -c "dmesg | grep 'uio_daq 0000' | grep -q ': ${bad%%=*}='"
+		rmmod uio_daq 2>/dev/null
+	done
+	# A ring the 28-bit device cannot have under 256 MiB: probe unwinds.
+	t "impossible ring fails to bind" sh -c "insmod $M/uio_daq.ko ring_size=512M chunk_size=4M; ! test -e /sys/class/uio/uio0"
+	rmmod uio_daq 2>/dev/null
+	dmesg -c >>/tmp/dmesg.all
+
+	# new_id: any card can be bound; pci-testdev (1b36:0005) is not in the table.
+	t "reload for new_id" reload
+	t "new_id binds pci-testdev" sh -c "echo '1b36 0005' > /sys/bus/pci/drivers/uio_daq/new_id"
+	t "pci-testdev gets uio1" wait_uio uio1
+	t "pci-testdev: 3 maps, regs = its BAR0" sh -c "test \$(cat /sys/class/uio/uio1/maps/map0/name) = regs && test -e /sys/class/uio/uio1/maps/map2"
+	t "rmmod with two devices bound" rmmod uio_daq
+	dmesg_clean "new_id, parameter errors"
+}
+
+phase_cycles() {
+	t "uio.ko loads" insmod $M/uio.ko
+	insmod $M/uio_daq.ko && rmmod uio_daq
+	insmod $M/uio_daq.ko && rmmod uio_daq
+	before=$(mem_free_kb)
+	bad=0
+	i=0
+	while [ $i -lt 100 ]; do
+		if ! insmod $M/uio_daq.ko || ! wait_uio uio0 || ! rmmod uio_daq; then
+			bad=$((bad + 1))
+		fi
+		i=$((i + 1))
+		[ $((i % 25)) = 0 ] && echo "@@# $i cycles at $(cut -d' ' -f1 /proc/uptime) s"
+	done
+	after=$(mem_free_kb)
+	t "100 load/unload cycles ($bad failed)" test $bad -eq 0
+	echo "@@# MemFree before ${before} kB, after ${after} kB"
+	t "no memory lost over 100 cycles (MemFree $before -> $after kB)" test $((before - after)) -lt 1024
+	t "no uio device left" sh -c "! ls /sys/class/uio/uio* >/dev/null 2>&1"
+	dmesg_clean "100 load/unload cycles"
+}
+
+phase_big() {
+	t "edu device present ($EDU)" test -n "$EDU"
+	t "uio.ko loads" insmod $M/uio.ko
+	before=$(mem_free_kb)
+	t "uio_daq.ko loads with a 1 GiB ring, 64-bit DMA" insmod $M/uio_daq.ko ring_size=1G chunk_size=4M dma_bits=64
+	t "uio0 appears" wait_uio uio0
+	t "1 GiB ring in 256 chunks" test $(($(cat /sys/class/uio/uio0/maps/map1/size))) -eq $((1 << 30))
+	kcheck maps uio0 0x40000000 64 $IOMMU
+	kcheck dma uio0 15
+	t "rmmod" rmmod uio_daq
+	after=$(mem_free_kb)
+	t "1 GiB returned on unload (MemFree $before -> $after kB)" test $((before - after)) -lt 4096
+	dmesg_clean "1 GiB ring"
+}
+
+case "$PHASE" in
+main) phase_main ;;
+cycles) phase_cycles ;;
+big) phase_big ;;
+*) notok "unknown phase '$PHASE'" ;;
+esac
+dmesg -c >>/tmp/dmesg.all
+echo "@@DMESG-BEGIN"
+cat /tmp/dmesg.all
+echo "@@DMESG-END"
+echo "@@END"
+poweroff -f

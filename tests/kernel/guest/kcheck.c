@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * kcheck: checks run inside a QEMU guest against the uio_daq stub bound to
+ * QEMU's edu device. Each check prints "@@ok - ..." or "@@not ok - ...";
+ * the host turns those lines into TAP. Usage: kcheck <command> <uioN> ...
+ */
+#include "kcheck.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "edu.h"
+
+/* Physical address behind a mapped page, from /proc/self/pagemap. */
+static uint64_t virt_to_phys(const void *p, long page)
+{
+	uint64_t ent = 0;
+	off_t off = (off_t)((uintptr_t)p / (uintptr_t)page) * 8;
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &ent, sizeof(ent), off) != (ssize_t)sizeof(ent))
+		ent = 0;
+	close(fd);
+	if (!(ent & (1ull << 63)))
+		return 0;
+	return (ent & ((1ull << 55) - 1)) * (uint64_t)page;
+}
+
+/* maps <uioN> <ring_size> <dma_bits> <iommu 0|1> */
+int cmd_maps(int argc, char **argv)
+{
+	static const char *const names[KDEV_MAPS] = {
+		REFDAQ_MAP_REGS_NAME, REFDAQ_MAP_RING_NAME, REFDAQ_MAP_DESC_NAME
+	};
+	uint64_t ring_size, limit, sum = 0, mapped_eq = 0, visible = 0, phys;
+	unsigned int bits;
+	bool iommu, ok;
+	struct kdev d;
+	size_t i;
+
+	if (argc != 5)
+		return !check(false, "maps: usage: maps uioN ring_size dma_bits iommu");
+	ring_size = strtoull(argv[2], NULL, 0);
+	bits = (unsigned int)strtoul(argv[3], NULL, 0);
+	iommu = atoi(argv[4]);
+	limit = bits >= 64 ? UINT64_MAX : (1ull << bits) - 1;
+
+	if (!check(kdev_open(&d, argv[1]) == 0, "maps: %s sysfs maps readable, node opens", argv[1]))
+		return 1;
+	for (i = 0; i < KDEV_MAPS; i++)
+		check(!strcmp(d.name[i], names[i]), "maps: map%zu is named \"%s\" (got \"%s\")",
+		      i, names[i], d.name[i]);
+	check(d.size[1] == ring_size, "maps: ring size 0x%llx (want 0x%llx)",
+	      (unsigned long long)d.size[1], (unsigned long long)ring_size);
+	if (!check(kdev_map_all(&d) == 0, "maps: regs, ring (twice) and desc mmap")) {
+		kdev_close(&d);
+		return 1;
+	}
+	check(edu_rd32(d.regs, EDU_REG_ID) == EDU_ID_VALUE,
+	      "maps: edu ID register reads 0x%08x through the regs map",
+	      edu_rd32(d.regs, EDU_REG_ID));
+
+	check(desc_u32(&d, REFDAQ_DESC_OFF_MAGIC) == REFDAQ_DESC_MAGIC &&
+	      desc_u32(&d, REFDAQ_DESC_OFF_VERSION) == REFDAQ_DESC_VERSION,
+	      "desc: magic 0x%08x version %u", desc_u32(&d, REFDAQ_DESC_OFF_MAGIC),
+	      desc_u32(&d, REFDAQ_DESC_OFF_VERSION));
+	check(desc_u64(&d, REFDAQ_DESC_OFF_RING_SIZE) == ring_size,
+	      "desc: RING_SIZE matches the ring map");
+	check(desc_u64(&d, REFDAQ_DESC_OFF_SELF_BUS) == d.addr[2],
+	      "desc: SELF_BUS 0x%llx is the desc map's sysfs addr",
+	      (unsigned long long)desc_u64(&d, REFDAQ_DESC_OFF_SELF_BUS));
+	check(desc_u32(&d, REFDAQ_DESC_OFF_WB) == REFDAQ_DESC_WB_DEFAULT &&
+	      desc_u32(&d, REFDAQ_DESC_OFF_TABLE) == REFDAQ_DESC_TABLE_DEFAULT,
+	      "desc: write-back at 0x%x, table at 0x%x",
+	      desc_u32(&d, REFDAQ_DESC_OFF_WB), desc_u32(&d, REFDAQ_DESC_OFF_TABLE));
+	check(d.size[2] == (REFDAQ_DESC_TABLE_DEFAULT + d.nchunks * REFDAQ_CHUNK_SIZE +
+			    (uint64_t)d.page - 1) / (uint64_t)d.page * (uint64_t)d.page,
+	      "desc: map is the pages covering header and %zu table entries", d.nchunks);
+
+	ok = d.nchunks > 0 && d.chunks[0].bus == d.addr[1];
+	for (i = 0; i < d.nchunks; i++) {
+		const struct kchunk *c = &d.chunks[i];
+
+		sum += c->len;
+		if (c->bus % REFDAQ_CHUNK_ALIGN || !c->len || c->len % REFDAQ_CHUNK_ALIGN ||
+		    c->bus + c->len - 1 > limit || c->bus + c->len < c->bus) {
+			note("chunk %zu: bus 0x%llx len 0x%llx", i,
+			     (unsigned long long)c->bus, (unsigned long long)c->len);
+			ok = false;
+		}
+		phys = virt_to_phys(d.ring + c->start, d.page);
+		visible += phys != 0;
+		mapped_eq += phys == c->bus;
+	}
+	check(ok && sum == ring_size,
+	      "desc: %zu chunks, aligned, within the %u-bit mask, lengths sum to the ring",
+	      d.nchunks, bits);
+	/*
+	 * pagemap shows the pages only where the IOMMU's dma_mmap inserted
+	 * them as normal pages; dma-direct maps PFNs, which pagemap hides.
+	 */
+	if (iommu)
+		check(visible == d.nchunks && mapped_eq == 0,
+		      "desc: table holds IOVAs (%llu of %zu chunks visible in pagemap, %llu at their physical address)",
+		      (unsigned long long)visible, d.nchunks, (unsigned long long)mapped_eq);
+	else
+		note("pagemap: %llu of %zu chunks visible, %llu at their bus address",
+		     (unsigned long long)visible, d.nchunks, (unsigned long long)mapped_eq);
+
+	/* The second copy aliases the first, both ways, across the end. */
+	d.ring[0] = 0x5a;
+	d.ring[2 * d.size[1] - 1] = 0xa5;
+	check(d.ring[d.size[1]] == 0x5a && d.ring[d.size[1] - 1] == 0xa5,
+	      "maps: ring mapped twice back to back aliases the same memory");
+	d.ring[0] = 0;
+	d.ring[d.size[1] - 1] = 0;
+	kdev_close(&d);
+	return check_failures();
+}
+
+/* badmap <uioN> */
+int cmd_badmap(int argc, char **argv)
+{
+	struct kdev d;
+	void *p;
+	long pg;
+
+	if (argc != 2)
+		return !check(false, "badmap: usage: badmap uioN");
+	if (!check(kdev_open(&d, argv[1]) == 0, "badmap: %s opens", argv[1]))
+		return 1;
+	pg = d.page;
+
+	p = kdev_mmap(&d, 3, (size_t)pg, PROT_READ, MAP_SHARED, NULL);
+	check(p == MAP_FAILED && errno == EINVAL, "badmap: map index 3 refused with EINVAL");
+	p = kdev_mmap(&d, 7, (size_t)pg, PROT_READ, MAP_SHARED, NULL);
+	check(p == MAP_FAILED && errno == EINVAL, "badmap: offset past the maps refused with EINVAL");
+	p = kdev_mmap(&d, 1, d.size[1] + (size_t)pg, PROT_READ, MAP_SHARED, NULL);
+	check(p == MAP_FAILED && errno == EINVAL, "badmap: ring longer than the map refused with EINVAL");
+	p = kdev_mmap(&d, 0, d.size[0] + (size_t)pg, PROT_READ, MAP_SHARED, NULL);
+	check(p == MAP_FAILED && errno == EINVAL, "badmap: regs longer than BAR0 refused with EINVAL");
+	p = kdev_mmap(&d, 2, d.size[2] + (size_t)pg, PROT_READ, MAP_SHARED, NULL);
+	check(p == MAP_FAILED && errno == EINVAL, "badmap: desc longer than the map refused with EINVAL");
+	p = kdev_mmap(&d, 2, d.size[2], PROT_READ | PROT_WRITE, MAP_SHARED, NULL);
+	check(p == MAP_FAILED && errno == EACCES, "badmap: writable desc mapping refused with EACCES");
+	p = kdev_mmap(&d, 1, d.size[1], PROT_READ | PROT_WRITE, MAP_PRIVATE, NULL);
+	check(p == MAP_FAILED && errno == EINVAL, "badmap: private writable ring mapping refused with EINVAL");
+
+	p = kdev_mmap(&d, 2, d.size[2], PROT_READ, MAP_SHARED, NULL);
+	if (check(p != MAP_FAILED, "badmap: read-only desc mapping allowed")) {
+		check(mprotect(p, d.size[2], PROT_READ | PROT_WRITE) != 0 && errno == EACCES,
+		      "badmap: mprotect cannot make desc writable (EACCES)");
+		munmap(p, d.size[2]);
+	}
+	/* A shorter ring mapping covers the leading chunks only. */
+	p = kdev_mmap(&d, 1, (size_t)pg * 3, PROT_READ | PROT_WRITE, MAP_SHARED, NULL);
+	if (check(p != MAP_FAILED, "badmap: partial ring mapping allowed"))
+		munmap(p, (size_t)pg * 3);
+	kdev_close(&d);
+	return check_failures();
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} cmds[] = {
+	{ "maps", cmd_maps },
+	{ "badmap", cmd_badmap },
+	{ "dma", cmd_dma },
+	{ "touch", cmd_touch },
+	{ "irq", cmd_irq },
+	{ "revoke", cmd_revoke },
+	{ "lib", cmd_lib },
+};
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (i = 0; argc > 1 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			return cmds[i].fn(argc - 1, argv + 1) ? 1 : 0;
+	fprintf(stderr, "kcheck: unknown command '%s'\n", argc > 1 ? argv[1] : "");
+	return 2;
+}

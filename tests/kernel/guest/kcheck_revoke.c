@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Unbind or remove the device while this process has every map mapped:
+ * afterwards each access must raise SIGBUS (never show memory the kernel
+ * has reused) and the node must return errors.
+ */
+#include "kcheck.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <string.h>
+#include <unistd.h>
+
+static sigjmp_buf jb;
+static volatile sig_atomic_t got_sig;
+
+static void on_sigbus(int sig)
+{
+	got_sig = sig;
+	siglongjmp(jb, 1);
+}
+
+/* Read one byte; true if that raised SIGBUS. */
+static bool read_faults(const volatile unsigned char *p)
+{
+	volatile unsigned char v;
+
+	got_sig = 0;
+	if (!sigsetjmp(jb, 1)) {
+		v = *p;
+		(void)v;
+	}
+	return got_sig == SIGBUS;
+}
+
+/* revoke <uioN> <pci address> <unbind|remove> */
+int cmd_revoke(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_sigbus };
+	char path[256];
+	size_t last;
+	uint32_t cnt;
+	struct kdev d;
+	int r;
+
+	if (argc != 4)
+		return !check(false, "revoke: usage: revoke uioN pciaddr unbind|remove");
+	if (kdev_open(&d, argv[1]) || kdev_map_all(&d)) {
+		kdev_close(&d);
+		return !check(false, "revoke: %s maps", argv[1]);
+	}
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
+	sigaction(SIGSEGV, &sa, NULL);
+
+	last = d.size[1] - 1;
+	d.ring[0] = 0x11;
+	d.ring[last] = 0x22;
+	check(!read_faults(d.ring) && !read_faults(d.desc) &&
+	      !read_faults(d.ring + d.size[1]),
+	      "revoke: maps readable before %s", argv[3]);
+
+	if (!strcmp(argv[3], "remove"))
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/remove", argv[2]);
+	else
+		snprintf(path, sizeof(path), "/sys/bus/pci/drivers/uio_daq/unbind");
+	r = write_file(path, !strcmp(argv[3], "remove") ? "1" : argv[2]);
+	if (!check(r == 0, "revoke: %s while mapped (%s)", argv[3], strerror(-r))) {
+		kdev_close(&d);
+		return 1;
+	}
+
+	check(read_faults(d.ring) && read_faults(d.ring + last) &&
+	      read_faults(d.ring + d.size[1]) && read_faults(d.ring + d.size[1] + last),
+	      "revoke: ring (both copies) raises SIGBUS after %s", argv[3]);
+	check(read_faults(d.desc), "revoke: desc raises SIGBUS after %s", argv[3]);
+	check(read_faults(d.regs), "revoke: regs raises SIGBUS after %s", argv[3]);
+	errno = 0;
+	check(read(d.fd, &cnt, sizeof(cnt)) < 0, "revoke: read on the node fails (%s)",
+	      strerror(errno));
+	check(kdev_mmap(&d, 1, (size_t)d.page, PROT_READ, MAP_SHARED, NULL) == MAP_FAILED,
+	      "revoke: new mmap of the node fails (%s)", strerror(errno));
+	signal(SIGBUS, SIG_DFL);
+	signal(SIGSEGV, SIG_DFL);
+	kdev_close(&d);
+	return check_failures();
+}

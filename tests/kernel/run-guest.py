@@ -1,0 +1,297 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Run the uio_daq kernel checks in a QEMU guest and report them as TAP.
+
+For one Debian kernel release (and optionally an emulated Intel IOMMU) this
+builds uio_daq.ko against that release's headers, builds the static guest
+check program, packs a busybox initramfs with the release's own uio.ko and
+boots it with QEMU's edu device, once per phase:
+
+  main  256 MiB guest, edu with its default 28-bit DMA mask: load/bind,
+        maps, DMA loopback, MSI and INTx, bad mmaps, unbind/remove while
+        mapped, first-touch figures, new_id, 100 load/unload cycles
+  big   1.5 GiB guest, edu with a 64-bit DMA mask: a 1 GiB ring
+
+Every "@@ok"/"@@not ok" line the guest prints becomes one TAP test. The
+guest's kernel log is printed (as TAP comments) when anything failed. A
+missing tool or kernel is a failure, never a skip: install them with
+scripts/setup.sh.
+"""
+import argparse
+import lzma
+import os
+import selectors
+import shutil
+import stat
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+class Tap:
+    def __init__(self, prefix):
+        self.n = 0
+        self.failed = 0
+        self.prefix = prefix
+
+    def result(self, ok, desc, diag=()):
+        self.n += 1
+        if not ok:
+            self.failed += 1
+        print(f"{'ok' if ok else 'not ok'} {self.n} - {self.prefix}{desc}")
+        for line in diag:
+            print(f"# {line}")
+        sys.stdout.flush()
+
+    def comment(self, line):
+        print(f"# {line}")
+        sys.stdout.flush()
+
+    def bail(self, why):
+        self.result(False, why)
+        self.finish()
+        sys.exit(1)
+
+    def finish(self):
+        print(f"1..{self.n}")
+        sys.stdout.flush()
+
+
+def need(tap, path, what):
+    if not os.path.exists(path):
+        tap.bail(f"{what} missing: {path} (run scripts/setup.sh)")
+
+
+def tool(tap, name, package):
+    p = shutil.which(name)
+    if not p:
+        tap.bail(f"{name} not found (Debian package {package}; run scripts/setup.sh)")
+    return p
+
+
+def run(cmd, cwd=None, env=None):
+    r = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    return r.returncode, r.stdout
+
+
+def build_module(tap, args, work):
+    kdir = f"/lib/modules/{args.release}/build"
+    need(tap, kdir, f"kernel headers for {args.release}")
+    mdir = os.path.join(work, "module")
+    shutil.rmtree(mdir, ignore_errors=True)
+    os.makedirs(mdir)
+    src = os.path.join(args.srcdir, "uio_daq")
+    for f in os.listdir(src):
+        if f in ("Kbuild", "Makefile") or f.endswith((".c", ".h")):
+            shutil.copy(os.path.join(src, f), mdir)
+    inc = os.path.join(args.srcdir, "libuio_daq", "include")
+    rc, out = run(["make", "-C", kdir, f"M={mdir}", f"UIO_DAQ_INCLUDE={inc}",
+                   "KCFLAGS=-Werror", "modules"])
+    warn = [l for l in out.splitlines() if "warning:" in l or "error:" in l]
+    tap.result(rc == 0 and not warn,
+               f"uio_daq.ko builds without warnings against {args.release} headers",
+               out.splitlines()[-40:] if rc or warn else ())
+    if rc:
+        tap.bail("cannot continue without the module")
+    ko = os.path.join(mdir, "uio_daq.ko")
+    run(["strip", "--strip-debug", ko])
+    return ko
+
+
+def build_kcheck(tap, args, work):
+    gdir = os.path.join(HERE, "guest")
+    srcs = sorted(os.path.join(gdir, f) for f in os.listdir(gdir) if f.endswith(".c"))
+    out = os.path.join(work, "kcheck")
+    cc = os.environ.get("CC", "cc").split()
+    cmd = cc + ["-static", "-O2", "-std=c11", "-D_GNU_SOURCE", "-Wall", "-Wextra",
+                "-Werror", "-Wshadow", "-Wmissing-prototypes", "-Wstrict-prototypes",
+                "-Wvla", "-I", os.path.join(args.srcdir, "libuio_daq", "include"),
+                "-o", out] + srcs
+    rc, text = run(cmd)
+    tap.result(rc == 0, "static guest check program builds", text.splitlines()[-30:])
+    if rc:
+        tap.bail("cannot continue without the guest program")
+    return out
+
+
+def uio_ko(tap, args, work):
+    base = f"/lib/modules/{args.release}/kernel/drivers/uio/uio.ko"
+    dst = os.path.join(work, "uio.ko")
+    if os.path.exists(base):
+        shutil.copy(base, dst)
+    elif os.path.exists(base + ".xz"):
+        with lzma.open(base + ".xz") as f, open(dst, "wb") as o:
+            o.write(f.read())
+    elif os.path.exists(base + ".zst"):
+        rc, out = run([tool(tap, "zstd", "zstd"), "-dqf", base + ".zst", "-o", dst])
+        if rc:
+            tap.bail(f"cannot decompress {base}.zst: {out}")
+    else:
+        tap.bail(f"uio.ko missing from /lib/modules/{args.release} (install linux-image for it)")
+    return dst
+
+
+def cpio_newc(entries, path):
+    """Write a newc archive: entries are (name, mode, data or symlink target).
+
+    Character devices are always 5:1, the console: the only node the
+    kernel needs before init mounts devtmpfs.
+    """
+    def hdr(ino, name, mode, size):
+        rdev = (5, 1) if stat.S_ISCHR(mode) else (0, 0)
+        return ("070701" + "".join(f"{v:08x}" for v in (
+            ino, mode, 0, 0, 1, 0, size, 0, 0, rdev[0], rdev[1],
+            len(name) + 1, 0))).encode()
+
+    def pad(b):
+        return b + b"\0" * (-len(b) % 4)
+
+    with open(path, "wb") as o:
+        for ino, (name, mode, data) in enumerate(entries + [("TRAILER!!!", 0, b"")], 1):
+            o.write(pad(hdr(ino, name, mode, len(data)) + name.encode() + b"\0"))
+            o.write(pad(data))
+
+
+def make_initramfs(tap, work, files):
+    busybox = "/bin/busybox"
+    need(tap, busybox, "busybox (Debian busybox-static)")
+    entries = []
+    for d in ("bin", "dev", "lib", "lib/modules", "proc", "sys", "tmp"):
+        entries.append((d, stat.S_IFDIR | 0o755, b""))
+    entries.append(("dev/console", stat.S_IFCHR | 0o600, b""))
+
+    def add(name, src, mode=0o755):
+        with open(src, "rb") as f:
+            entries.append((name, stat.S_IFREG | mode, f.read()))
+    add("init", os.path.join(HERE, "guest", "init.sh"))
+    add("bin/busybox", busybox)
+    entries.append(("bin/sh", stat.S_IFLNK | 0o777, b"busybox"))
+    for name, src in files.items():
+        add(name, src)
+    path = os.path.join(work, "initramfs.cpio")
+    cpio_newc(entries, path)
+    return path
+
+
+def boot(tap, args, work, initrd, phase, qemu):
+    big = phase == "big"
+    machine = "q35,kernel-irqchip=split" if args.iommu else "q35"
+    append = f"console=ttyS0 panic=-1 loglevel=4 udaq.phase={phase} udaq.iommu={int(args.iommu)}"
+    cmd = [qemu, "-M", machine, "-accel", "tcg", "-cpu", "max", "-smp", "1",
+           "-m", "1536M" if big else "256M", "-nodefaults", "-display", "none",
+           "-serial", "stdio", "-no-reboot", "-kernel", f"/boot/vmlinuz-{args.release}",
+           "-initrd", initrd]
+    if args.iommu:
+        # The IOMMU must exist before the devices it translates for.
+        cmd += ["-device", "intel-iommu,intremap=on"]
+        append += " intel_iommu=on"
+    cmd += ["-device", "edu,dma_mask=0xffffffffffffffff" if big else "edu"]
+    if not big:
+        cmd += ["-device", "pci-testdev"]
+    cmd += ["-append", append]
+
+    tap.comment(f"phase {phase}: {' '.join(cmd)}")
+    t0 = time.monotonic()
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT)
+    console, dmesg, in_dmesg, ended = [], [], False, False
+    figures = []
+    failed_before = tap.failed
+    deadline = t0 + args.timeout
+    sel = selectors.DefaultSelector()
+    sel.register(p.stdout, selectors.EVENT_READ)
+    buf = b""
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        if not sel.select(timeout=min(left, 5)):
+            if p.poll() is not None:
+                break
+            continue
+        chunk = os.read(p.stdout.fileno(), 65536)
+        if not chunk:
+            break
+        buf += chunk
+        while b"\n" in buf:
+            raw, buf = buf.split(b"\n", 1)
+            line = raw.decode("utf-8", "replace").rstrip("\r")
+            if line.startswith("@@DMESG-BEGIN"):
+                in_dmesg = True
+            elif line.startswith("@@DMESG-END"):
+                in_dmesg = False
+            elif in_dmesg:
+                dmesg.append(line)
+            elif line.startswith("@@ok - "):
+                tap.result(True, f"[{phase}] {line[7:]}")
+            elif line.startswith("@@not ok - "):
+                tap.result(False, f"[{phase}] {line[11:]}")
+            elif line.startswith("@@# "):
+                tap.comment(line[4:])
+            elif line.startswith("@@FIGURE "):
+                figures.append(line[9:])
+                tap.comment("FIGURE " + line[9:])
+            elif line.startswith("@@END"):
+                ended = True
+            else:
+                console.append(line)
+    if p.poll() is None:
+        p.kill()
+    p.wait()
+    elapsed = time.monotonic() - t0
+    tap.result(ended, f"[{phase}] guest ran to the end ({elapsed:.0f} s)",
+               [] if ended else [f"no end marker after {elapsed:.0f} s (timeout {args.timeout} s)"])
+    if tap.failed != failed_before:
+        tap.comment(f"--- guest console ({phase}, last 80 lines) ---")
+        for line in console[-80:]:
+            tap.comment(line)
+        tap.comment(f"--- guest dmesg ({phase}) ---")
+        for line in (dmesg or ["(none received)"]):
+            tap.comment(line)
+    return figures
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--release", required=True, help="kernel release, e.g. 6.1.0-56-amd64")
+    ap.add_argument("--iommu", action="store_true", help="emulate an Intel IOMMU")
+    ap.add_argument("--srcdir", required=True)
+    ap.add_argument("--workdir", required=True)
+    ap.add_argument("--phases", default="main,cycles,big")
+    ap.add_argument("--timeout", type=int, default=420, help="seconds per guest boot")
+    args = ap.parse_args()
+
+    label = f"{args.release}{' +iommu' if args.iommu else ''}: "
+    tap = Tap(label)
+    qemu = tool(tap, "qemu-system-x86_64", "qemu-system-x86")
+    need(tap, f"/boot/vmlinuz-{args.release}", "kernel image")
+    work = os.path.abspath(args.workdir)
+    os.makedirs(work, exist_ok=True)
+    ko = build_module(tap, args, work)
+    kcheck = build_kcheck(tap, args, work)
+    uio = uio_ko(tap, args, work)
+    initrd = make_initramfs(tap, work, {
+        "bin/kcheck": kcheck,
+        "lib/modules/uio.ko": uio,
+        "lib/modules/uio_daq.ko": ko,
+    })
+    figures = []
+    for phase in args.phases.split(","):
+        figures += boot(tap, args, work, initrd, phase, qemu)
+    touch = {}
+    for f in figures:
+        kv = dict(x.split("=", 1) for x in f.split()[1:])
+        touch[f.split()[0]] = float(kv["first_touch_us"])
+    if "populated" in touch and "lazy" in touch and touch["populated"] > 0:
+        tap.comment(f"first touch of 16 MiB: populated {touch['populated']:.0f} us, "
+                    f"fault-per-page {touch['lazy']:.0f} us, "
+                    f"ratio {touch['lazy'] / touch['populated']:.1f}x")
+    tap.finish()
+    return 0 if tap.failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
