@@ -135,11 +135,15 @@ int udaq_frame_next(struct udaq_reader *reader, size_t frame_len,
 		    ((frame_len && fr->frame_len != frame_len) ||
 		     fr->frame_len > udaq_ring_size(udaq_reader_ring(reader))))
 			ret = -EBADMSG;
-		if (lossy && udaq_reader_check(reader, &span,
-					       ret > 0 ? fr->frame_len :
-					       (span.len < REFDAQ_FRAME_HDR_LEN ?
-						span.len : REFDAQ_FRAME_HDR_LEN)))
-			continue;
+		if (lossy) {
+			/* What the parser looked at: the frame, or its header. */
+			size_t seen = ret > 0 ? fr->frame_len :
+				      span.len < REFDAQ_FRAME_HDR_LEN ? span.len :
+				      REFDAQ_FRAME_HDR_LEN;
+
+			if (udaq_reader_check(reader, &span, seen))
+				continue;
+		}
 		if (ret <= 0)
 			return ret;
 		fr->pos = span.pos;

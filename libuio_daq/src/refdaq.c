@@ -34,7 +34,7 @@ struct refdaq {
 	pthread_mutex_t reg_lock;	/* latching LO/HI register pairs */
 	struct udaq_digitizer_config cfg;	/* defaults resolved */
 	bool configured;
-	bool running;
+	bool running;		/* atomic: stop() may race with wait() */
 	size_t frame_len;
 	uint32_t ctrl_mode;
 	uint64_t irqs;		/* atomic: read by status() */
@@ -187,7 +187,7 @@ static int refdaq_reset(struct udaq_digitizer *dg)
 	wr32(r, REFDAQ_REG_CTRL, REFDAQ_CTRL_RESET);
 	ret = poll_reg(r, REFDAQ_REG_STATUS, REFDAQ_STATUS_RESETTING, 0,
 		       RESET_TIMEOUT_MS);
-	r->running = false;
+	__atomic_store_n(&r->running, false, __ATOMIC_RELAXED);
 	/* The configuration is kept here and written again by start(). */
 	return ret;
 }
@@ -279,7 +279,7 @@ static int refdaq_stop(struct udaq_digitizer *dg)
 	wr32(r, REFDAQ_REG_CTRL, r->ctrl_mode);
 	ret = poll_reg(r, REFDAQ_REG_STATUS, REFDAQ_STATUS_RUNNING, 0,
 		       STOP_TIMEOUT_MS);
-	r->running = false;
+	__atomic_store_n(&r->running, false, __ATOMIC_RELAXED);
 	return ret;
 }
 
@@ -410,7 +410,7 @@ static int refdaq_configure(struct udaq_digitizer *dg,
 	struct refdaq *r = rq(dg);
 	int ret;
 
-	if (r->running)
+	if (__atomic_load_n(&r->running, __ATOMIC_RELAXED))
 		return -EBUSY;
 	ret = refdaq_config_check(dg, cfg, NULL, 0);
 	if (ret)
@@ -446,7 +446,7 @@ static int refdaq_start(struct udaq_digitizer *dg)
 
 	if (!r->configured)
 		return -EINVAL;
-	if (r->running)
+	if (__atomic_load_n(&r->running, __ATOMIC_RELAXED))
 		return -EBUSY;
 	/* Again: a reset since configure() would have cleared them. */
 	write_config(r);
@@ -471,7 +471,7 @@ static int refdaq_start(struct udaq_digitizer *dg)
 	}
 	/* The device restarted at position 0 with a zeroed write-back. */
 	udaq_ring_reset(dg->ring, 0);
-	r->running = true;
+	__atomic_store_n(&r->running, true, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -504,7 +504,7 @@ static int refdaq_wait(struct udaq_digitizer *dg, int timeout_ms)
 	if (irq & REFDAQ_IRQ_ERROR) {
 		st = rd32(r, REFDAQ_REG_STATUS);
 		if (st & REFDAQ_STATUS_ERR_DMA) {
-			r->running = false;
+			__atomic_store_n(&r->running, false, __ATOMIC_RELAXED);
 			return -EIO;
 		}
 	}

@@ -311,7 +311,6 @@ static void advance(struct udaq_reader *reader, uint64_t pos)
 	uint64_t min;
 
 	__atomic_store_n(&reader->cursor, pos, __ATOMIC_RELEASE);
-	reader->pending_lost = 0;
 	if (reader->mode == UDAQ_READER_LOSSLESS) {
 		pthread_mutex_lock(&ring->lock);
 		if (min_lossless_locked(ring, &min))
@@ -343,6 +342,7 @@ int udaq_reader_release(struct udaq_reader *reader, size_t len)
 		return -EINVAL;
 	if (len == 0)
 		return 0;
+	reader->pending_lost = 0;	/* the loss was seen with what is released */
 	advance(reader, c + len);
 	return 0;
 }
@@ -361,12 +361,7 @@ int udaq_reader_skip_to(struct udaq_reader *reader, uint64_t pos)
 		return -EINVAL;
 	/* Skipped bytes are reported as lost, with the peek that follows. */
 	add_lost(reader, n);
-	{
-		uint64_t keep = reader->pending_lost;
-
-		advance(reader, pos);
-		reader->pending_lost = keep;
-	}
+	advance(reader, pos);
 	return 0;
 }
 

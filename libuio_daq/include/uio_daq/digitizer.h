@@ -100,7 +100,10 @@ struct udaq_digitizer_status {
  * inconsistent descriptor map; -errno.
  */
 int udaq_digitizer_open(struct udaq_dev *dev, struct udaq_digitizer **out);
-/** udaq_digitizer_close() - Stop the device and free the driver. */
+/**
+ * udaq_digitizer_close() - Stop the device and free the driver. Readers of
+ * its ring must be freed first. Thread safety: one thread.
+ */
 void udaq_digitizer_close(struct udaq_digitizer *dg);
 
 /** udaq_digitizer_caps() - capabilities (valid until close). */
@@ -108,6 +111,9 @@ const struct udaq_digitizer_caps *udaq_digitizer_caps(const struct udaq_digitize
 
 /**
  * udaq_digitizer_configure() - Validate and apply @cfg. Only while stopped.
+ * Zero fields take driver defaults (refdaq: frame_samples 1024, halved
+ * until four frames fit in the ring; irq_threshold an eighth of the ring).
+ * Thread safety: the controlling thread, while no reader is in use.
  * Return: 0; -EINVAL naming nothing (use udaq_digitizer_config_check() for
  * a message); -EBUSY while running.
  */
@@ -123,7 +129,17 @@ int udaq_digitizer_config_check(const struct udaq_digitizer *dg,
 				const struct udaq_digitizer_config *cfg,
 				char *msg, size_t msglen);
 
-/** Start (positions restart at 0, readers reset), stop, soft reset. */
+/**
+ * udaq_digitizer_start() / _stop() / _reset() - Start an acquisition
+ * (positions restart at 0 and every reader of the ring is moved there, so
+ * no reader may be in use during start), stop it (waits until the device
+ * reports it stopped), soft-reset the device (the configuration is kept by
+ * the driver and written again by the next start).
+ * Thread safety: one controlling thread; stop may race with wait().
+ * Return: 0; start: -EINVAL if not configured or the device refused the
+ * configuration, -EBUSY if running; -ENODEV if the device is gone;
+ * -ETIMEDOUT if it does not acknowledge.
+ */
 int udaq_digitizer_start(struct udaq_digitizer *dg);
 int udaq_digitizer_stop(struct udaq_digitizer *dg);
 int udaq_digitizer_reset(struct udaq_digitizer *dg);

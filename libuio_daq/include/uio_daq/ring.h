@@ -90,7 +90,13 @@ enum udaq_reader_mode {
 int udaq_reader_new(struct udaq_ring *ring, enum udaq_reader_mode mode,
 		    struct udaq_reader **out);
 
-/** udaq_reader_free() - Remove the reader; the device is no longer held by it. */
+/**
+ * udaq_reader_free() - Remove the reader; the device is no longer held by
+ * it. With no lossless reader left, releases by lossy readers publish the
+ * device's own write position, so that the stop policy never waits for
+ * readers that do not want to hold it. Thread safety: any thread, but not
+ * while the reader itself is in use.
+ */
 void udaq_reader_free(struct udaq_reader *reader);
 
 /**
@@ -98,8 +104,12 @@ void udaq_reader_free(struct udaq_reader *reader);
  * @data: first byte, contiguous for @len bytes.
  * @len: bytes available.
  * @pos: stream position of @data.
- * @lost: bytes this reader lost to an overrun just before @pos (lossy
- *        readers only; reported once).
+ * @lost: bytes this reader lost just before @pos: overrun by the device
+ *        (lossy readers; lossless ones only if the device did not wait for
+ *        them, e.g. under the overwrite policy) or skipped with
+ *        udaq_reader_skip_to(). Reported by every peek until the next
+ *        release or skip, then reset: a peek that finds no whole frame
+ *        does not swallow the report.
  */
 struct udaq_span {
 	const void *data;
@@ -119,20 +129,29 @@ int udaq_reader_peek(struct udaq_reader *reader, struct udaq_span *span);
 /**
  * udaq_reader_check() - After using a peeked span of a lossy reader, check
  * that the device has not overwritten its first @len bytes meanwhile.
- * Return: 0 if intact, -ESTALE if (part of) it may have been overwritten.
- * Lossless readers always get 0.
+ * Thread safety: the reader's thread.
+ * Return: 0 if intact, -ESTALE if (part of) it may have been overwritten,
+ * -EINVAL if @len exceeds the span. Lossless readers always get 0.
  */
 int udaq_reader_check(const struct udaq_reader *reader,
 		      const struct udaq_span *span, size_t len);
 
 /**
  * udaq_reader_release() - Consume @len bytes from the reader's position.
- * For lossless readers this may publish a new read position to the device.
- * Return: 0; -EINVAL if @len exceeds what was available.
+ * For lossless readers this may publish a new read position to the device
+ * (under the ring's mutex; only when the minimum advances).
+ * Thread safety: the reader's thread.
+ * Return: 0; -EINVAL if @len exceeds what is available.
  */
 int udaq_reader_release(struct udaq_reader *reader, size_t len);
 
-/** udaq_reader_skip_to() - Move the cursor forward to @pos (resync). */
+/**
+ * udaq_reader_skip_to() - Move the cursor forward to @pos (resync). The
+ * skipped bytes count as lost (udaq_reader_lost(), and the next span's
+ * @lost). Thread safety: the reader's thread.
+ * Return: 0; -EINVAL if @pos is behind the cursor or beyond the write
+ * position.
+ */
 int udaq_reader_skip_to(struct udaq_reader *reader, uint64_t pos);
 
 /** udaq_reader_pos() - the reader's cursor. */
