@@ -202,6 +202,23 @@ static int dma_write_ring(const struct refdaq_model *m, uint64_t pos,
 	return 0;
 }
 
+/*
+ * Host address of stream bytes [pos, pos + len) if they lie in one chunk,
+ * so that a frame can be built in place, as a card's DMA engine streams
+ * straight into host memory; NULL if they straddle chunks.
+ */
+static unsigned char *dma_direct(const struct refdaq_model *m, uint64_t pos,
+				 size_t len)
+{
+	uint64_t off = pos % m->ring_size;
+	const struct sim_chunk *c = &m->chunks[chunk_of(m, off)];
+	uint64_t in = off - c->start;
+
+	if (c->len - in < len)
+		return NULL;
+	return dma_translate(m, c->bus + in, len);
+}
+
 /* ---- Interrupt line --------------------------------------------------- */
 
 static void signal_irq_fd(struct refdaq_model *m)
@@ -693,6 +710,7 @@ static void produce(struct refdaq_model *m, uint64_t now)
 	bool freerun = m->run_ctrl & REFDAQ_CTRL_FREERUN;
 	bool stop_policy = !(m->run_ctrl & REFDAQ_CTRL_OVERWRITE);
 	uint64_t gen = m->gen, seq, first, ts, pos;
+	unsigned char *direct;
 	uint16_t flags;
 	int ret;
 
@@ -729,9 +747,10 @@ static void produce(struct refdaq_model *m, uint64_t now)
 	m->busy = true;
 	pthread_mutex_unlock(&m->lock);
 
-	build_frame(m->stage, m->frame_len, m->sine, m->run_ctrl, m->run_mask,
-		    m->run_fs, seq, first, ts, flags);
-	ret = dma_write_ring(m, pos, m->stage, m->frame_len);
+	direct = dma_direct(m, pos, m->frame_len);
+	build_frame(direct ? direct : m->stage, m->frame_len, m->sine, m->run_ctrl,
+		    m->run_mask, m->run_fs, seq, first, ts, flags);
+	ret = direct ? 0 : dma_write_ring(m, pos, m->stage, m->frame_len);
 
 	pthread_mutex_lock(&m->lock);
 	m->busy = false;
