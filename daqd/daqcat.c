@@ -541,10 +541,14 @@ int main(int argc, char **argv)
 			fprintf(stderr, "daqcat: verify: FAILED, %" PRIu64 " bad samples, %" PRIu64
 				" accounting errors; first: %s\n",
 				v.bad_samples, v.bad_sequence, v.first_error);
+		else if (status)
+			fprintf(stderr, "daqcat: verify: incomplete, the stream broke off\n");
+		else if (!samples)
+			fprintf(stderr, "daqcat: verify: FAILED, no samples received\n");
 		else if (!o.quiet)
 			fprintf(stderr, "daqcat: verify: OK, every sample matches the test pattern"
 				" and every gap is accounted for\n");
-		if (bad && !status)
+		if ((bad || !samples) && !status)
 			status = 1;
 	}
 	dqs_client_close(c);

@@ -88,10 +88,22 @@ int dqs_client_connect(const char *addr, const struct dqs_request *rq,
 	req.minor = DQS_VERSION_MINOR;
 	dqs_encode_request(msg, sizeof(msg), &req);
 	if (send(fd, msg, sizeof(msg), MSG_NOSIGNAL) != (ssize_t)sizeof(msg)) {
-		ret = -errno;
-		snprintf(err, errlen, "%s: sending the request: %s", a.text, strerror(errno));
+		int e = errno ? errno : EIO;
+		struct dqs_event ev;
+
+		/*
+		 * A server that refuses (too many clients) sends ERROR and
+		 * closes at once, maybe before our request: its reason is the
+		 * better message.
+		 */
+		c->timeout_ms = 500;
+		ret = dqs_client_next(c, &ev, err, errlen);
+		if (ret != -ECONNREFUSED) {
+			snprintf(err, errlen, "%s: sending the request: %s", a.text, strerror(e));
+			ret = -e;
+		}
 		dqs_client_close(c);
-		return ret ? ret : -EIO;
+		return ret;
 	}
 	*out = c;
 	return 0;
