@@ -211,6 +211,76 @@ static void test_lossless_and_lossy(void **state)
 	sim_close(&s);
 }
 
+struct lossless_arg {
+	struct udaq_reader *rd;
+	struct checker ck;
+	int stop;
+};
+
+static void *lossless_thread(void *p)
+{
+	struct lossless_arg *a = p;
+	struct timespec ts = { 0, 200 * 1000 };
+
+	while (!__atomic_load_n(&a->stop, __ATOMIC_ACQUIRE))
+		if (drain(a->rd, &a->ck, true) == 0)
+			nanosleep(&ts, NULL);
+	return NULL;
+}
+
+/*
+ * Two lossless readers in two threads: the device is held by the slower
+ * one at every moment, so both see every frame, in order.
+ */
+static void test_two_lossless_threads(void **state)
+{
+	struct udaq_digitizer_config cfg = {
+		.chan_mask = 0x3, .frame_samples = 300, .policy = UDAQ_POLICY_STOP,
+		.test_pattern = true, .freerun = true,
+	};
+	struct udaq_digitizer_status st;
+	struct lossless_arg b;
+	struct udaq_reader *rd;
+	struct checker ck;
+	pthread_t th;
+	struct sim s;
+
+	(void)state;
+	sim_open(&s, "sim:ring=128K,chunk=8K");
+	sim_configure(&s, &cfg);
+	checker_init(&ck, s.dg, &cfg);
+	checker_init(&b.ck, s.dg, &cfg);
+	b.stop = 0;
+	assert_int_equal(udaq_reader_new(udaq_digitizer_ring(s.dg),
+					 UDAQ_READER_LOSSLESS, &rd), 0);
+	assert_int_equal(udaq_reader_new(udaq_digitizer_ring(s.dg),
+					 UDAQ_READER_LOSSLESS, &b.rd), 0);
+	assert_int_equal(udaq_digitizer_start(s.dg), 0);
+	assert_int_equal(pthread_create(&th, NULL, lossless_thread, &b), 0);
+	while (ck.bytes < 48 * MiB) {
+		assert_true(udaq_digitizer_wait(s.dg, 1000) >= 0);
+		drain(rd, &ck, true);
+	}
+	assert_int_equal(udaq_digitizer_stop(s.dg), 0);
+	__atomic_store_n(&b.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	drain_all(rd, &ck, true);
+	drain_all(b.rd, &b.ck, true);
+	assert_int_equal(udaq_digitizer_status(s.dg, &st), 0);
+
+	assert_int_equal(st.lost_samples, 0);
+	assert_int_equal(ck.frames, st.frames);
+	assert_int_equal(b.ck.frames, st.frames);
+	assert_int_equal(ck.seq_jumps + b.ck.seq_jumps, 0);
+	assert_int_equal(ck.bad_samples + ck.bad_headers + ck.gap_mismatch, 0);
+	assert_int_equal(b.ck.bad_samples + b.ck.bad_headers + b.ck.gap_mismatch, 0);
+	assert_int_equal(udaq_reader_lost(rd) + udaq_reader_lost(b.rd), 0);
+	assert_int_equal(udaq_ring_rd_ptr(udaq_digitizer_ring(s.dg)), st.wr_ptr);
+	udaq_reader_free(b.rd);
+	udaq_reader_free(rd);
+	sim_close(&s);
+}
+
 struct waiter {
 	struct udaq_digitizer *dg;
 	int ret;
@@ -362,6 +432,7 @@ int main(void)
 		cmocka_unit_test(test_forced_overflow),
 		cmocka_unit_test(test_slow_consumer_stop_policy),
 		cmocka_unit_test(test_lossless_and_lossy),
+		cmocka_unit_test(test_two_lossless_threads),
 		cmocka_unit_test(test_device_gone),
 		cmocka_unit_test(test_dma_fault),
 		cmocka_unit_test(test_stalled_write_back),
