@@ -254,9 +254,31 @@ def boot(tap, args, work, initrd, phase, qemu):
     return figures
 
 
+def find_release(tap, series):
+    """Newest generic (not -rt, not -cloud) amd64 release of @series."""
+    def key(r):
+        return [int(x) if x.isdigit() else 0 for x in
+                r.replace("-", ".").replace("+", ".").split(".")]
+    found = []
+    for f in os.listdir("/boot"):
+        if not f.startswith(f"vmlinuz-{series}."):
+            continue
+        rel = f[len("vmlinuz-"):]
+        if not rel.endswith("-amd64") or "-rt-" in rel or "cloud" in rel:
+            continue
+        if os.path.exists(f"/lib/modules/{rel}/build/Makefile"):
+            found.append(rel)
+    if not found:
+        tap.bail(f"no Debian {series} kernel with headers in /boot and /lib/modules "
+                 "(run scripts/setup.sh)")
+    return sorted(found, key=key)[-1]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--release", required=True, help="kernel release, e.g. 6.1.0-56-amd64")
+    ap.add_argument("--kernel", help="Debian kernel series, e.g. 6.1 or 6.12: the newest "
+                    "generic amd64 release of it with headers installed")
+    ap.add_argument("--release", help="exact kernel release, e.g. 6.1.0-56-amd64")
     ap.add_argument("--iommu", action="store_true", help="emulate an Intel IOMMU")
     ap.add_argument("--srcdir", required=True)
     ap.add_argument("--workdir", required=True)
@@ -264,8 +286,12 @@ def main():
     ap.add_argument("--timeout", type=int, default=420, help="seconds per guest boot")
     args = ap.parse_args()
 
-    label = f"{args.release}{' +iommu' if args.iommu else ''}: "
-    tap = Tap(label)
+    tap = Tap("")
+    if not args.release:
+        if not args.kernel:
+            tap.bail("give --kernel or --release")
+        args.release = find_release(tap, args.kernel)
+    tap.prefix = f"{args.release}{' +iommu' if args.iommu else ''}: "
     qemu = tool(tap, "qemu-system-x86_64", "qemu-system-x86")
     need(tap, f"/boot/vmlinuz-{args.release}", "kernel image")
     work = os.path.abspath(args.workdir)

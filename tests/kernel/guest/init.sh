@@ -30,7 +30,7 @@ ok() { echo "@@ok - $*"; }
 notok() { echo "@@not ok - $*"; }
 # t "description" command...: one check from a shell command's status.
 t() {
-	desc=$1
+	local desc=$1
 	shift
 	if "$@" >/tmp/t.out 2>&1; then
 		ok "$desc"
@@ -52,10 +52,10 @@ dmesg_clean() {
 	fi
 }
 wait_uio() {
-	i=0
+	local n=0
 	while [ ! -e /dev/$1 ] || [ ! -e /sys/class/uio/$1/maps/map2 ]; do
-		i=$((i + 1))
-		[ $i -gt 100 ] && return 1
+		n=$((n + 1))
+		[ $n -gt 100 ] && return 1
 		sleep 0.05
 	done
 }
@@ -135,13 +135,13 @@ phase_cycles() {
 	insmod $M/uio_daq.ko && rmmod uio_daq
 	before=$(mem_free_kb)
 	bad=0
-	i=0
-	while [ $i -lt 100 ]; do
+	cycle=0
+	while [ $cycle -lt 100 ]; do
 		if ! insmod $M/uio_daq.ko || ! wait_uio uio0 || ! rmmod uio_daq; then
 			bad=$((bad + 1))
 		fi
-		i=$((i + 1))
-		[ $((i % 25)) = 0 ] && echo "@@# $i cycles at $(cut -d' ' -f1 /proc/uptime) s"
+		cycle=$((cycle + 1))
+		[ $((cycle % 25)) = 0 ] && echo "@@# $cycle cycles at $(cut -d' ' -f1 /proc/uptime) s"
 	done
 	after=$(mem_free_kb)
 	t "100 load/unload cycles ($bad failed)" test $bad -eq 0

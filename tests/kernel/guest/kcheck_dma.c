@@ -137,8 +137,9 @@ int cmd_touch(int argc, char **argv)
 	bool lazy;
 	struct kdev d;
 	size_t off, pages;
-	double t0, t1, t2;
-	long f0, f1;
+	double t0, t1, t2, best_map, best_touch;
+	long f0, f1, faults;
+	int round;
 	void *p;
 
 	if (argc != 3)
@@ -148,34 +149,43 @@ int cmd_touch(int argc, char **argv)
 		kdev_close(&d);
 		return !check(false, "touch: %s maps", argv[1]);
 	}
-	/* The ring mapped by kdev_map_all() may be warm: time a fresh one. */
+	/*
+	 * The ring mapped by kdev_map_all() may be warm: time fresh mappings,
+	 * best of three, as TCG timing is noisy.
+	 */
 	pages = d.size[1] / (size_t)d.page;
-	t0 = now_us();
-	p = kdev_mmap(&d, 1, d.size[1], PROT_READ, MAP_SHARED, NULL);
-	t1 = now_us();
-	if (p == MAP_FAILED) {
-		kdev_close(&d);
-		return !check(false, "touch: fresh ring mapping");
+	best_map = best_touch = 1e30;
+	faults = 0;
+	for (round = 0; round < 3; round++) {
+		t0 = now_us();
+		p = kdev_mmap(&d, 1, d.size[1], PROT_READ, MAP_SHARED, NULL);
+		t1 = now_us();
+		if (p == MAP_FAILED) {
+			kdev_close(&d);
+			return !check(false, "touch: fresh ring mapping");
+		}
+		f0 = minflt();
+		for (off = 0; off < d.size[1]; off += (size_t)d.page)
+			sink += ((const unsigned char *)p)[off];
+		f1 = minflt();
+		t2 = now_us();
+		munmap(p, d.size[1]);
+		best_map = t1 - t0 < best_map ? t1 - t0 : best_map;
+		best_touch = t2 - t1 < best_touch ? t2 - t1 : best_touch;
+		faults = f1 - f0 > faults ? f1 - f0 : faults;
 	}
-	f0 = minflt();
-	for (off = 0; off < d.size[1]; off += (size_t)d.page)
-		sink += ((const unsigned char *)p)[off];
-	f1 = minflt();
-	t2 = now_us();
 	(void)sink;
-	munmap(p, d.size[1]);
 
 	printf("@@FIGURE %s mmap_us=%.0f first_touch_us=%.0f pages=%zu faults=%ld\n",
-	       argv[2], t1 - t0, t2 - t1, pages, f1 - f0);
+	       argv[2], best_map, best_touch, pages, faults);
 	note("first touch of a %zu MiB ring (%s): mmap %.0f us, touch %.0f us, %ld faults",
-	     d.size[1] >> 20, argv[2], t1 - t0, t2 - t1, f1 - f0);
+	     d.size[1] >> 20, argv[2], best_map, best_touch, faults);
 	if (lazy)
-		check((size_t)(f1 - f0) >= pages,
+		check((size_t)faults >= pages,
 		      "touch: lazy ring takes a fault per page (%ld faults, %zu pages)",
-		      f1 - f0, pages);
+		      faults, pages);
 	else
-		check(f1 - f0 < 8, "touch: populated ring takes no page faults (%ld)",
-		      f1 - f0);
+		check(faults < 8, "touch: populated ring takes no page faults (%ld)", faults);
 	/* The fault path must map the same memory the device reaches. */
 	loopback(&d, d.nchunks > 1 ? d.nchunks - 1 : 1, argv[2]);
 	kdev_close(&d);
