@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -230,6 +231,63 @@ static void test_restart(void **state)
 	sim_close(&s);
 }
 
+static uint64_t cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * A device with nothing to do must not burn a CPU: neither idle, nor with
+ * a full ring under the stop policy in freerun (it waits for RD_PTR).
+ * The bound is loose (a tenth of the elapsed time): a spinning thread
+ * would use all of it.
+ */
+static void test_no_busy_wait(void **state)
+{
+	struct udaq_digitizer_config cfg = {
+		.chan_mask = 0x1, .frame_samples = 64, .policy = UDAQ_POLICY_STOP,
+		.test_pattern = true, .freerun = true,
+	};
+	struct udaq_digitizer_status st;
+	struct timespec half = { 0, 500 * 1000 * 1000 };
+	struct udaq_reader *rd;
+	struct sim s;
+	uint64_t c0, t0, used, elapsed;
+
+	(void)state;
+	sim_open(&s, "sim:ring=64K");
+	c0 = cpu_ns();
+	t0 = mono_ns();
+	nanosleep(&half, NULL);
+	used = cpu_ns() - c0;
+	elapsed = mono_ns() - t0;
+	assert_true(used < elapsed / 10);
+
+	sim_configure(&s, &cfg);
+	assert_int_equal(udaq_reader_new(udaq_digitizer_ring(s.dg),
+					 UDAQ_READER_LOSSLESS, &rd), 0);
+	assert_int_equal(udaq_digitizer_start(s.dg), 0);
+	/* Nobody reads: the ring fills at once and the device waits. */
+	do {
+		assert_int_equal(udaq_digitizer_status(s.dg, &st), 0);
+	} while (!st.ring_full);
+	c0 = cpu_ns();
+	t0 = mono_ns();
+	nanosleep(&half, NULL);
+	used = cpu_ns() - c0;
+	elapsed = mono_ns() - t0;
+	assert_true(used < elapsed / 10);
+	assert_int_equal(udaq_digitizer_status(s.dg, &st), 0);
+	assert_true(st.ring_full);
+	assert_int_equal(st.lost_samples, 0);
+	assert_int_equal(udaq_digitizer_stop(s.dg), 0);
+	udaq_reader_free(rd);
+	sim_close(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -238,6 +296,7 @@ int main(void)
 		cmocka_unit_test(test_timeout_irq_and_timestamps),
 		cmocka_unit_test(test_synthetic_signal),
 		cmocka_unit_test(test_restart),
+		cmocka_unit_test(test_no_busy_wait),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
