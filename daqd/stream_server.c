@@ -252,6 +252,7 @@ static void accept_clients(struct net_sink *ns, struct listener *l)
 {
 	for (int k = 0; k < ACCEPT_BURST; k++) {
 		struct dqs_addr peer = { .len = sizeof(peer.ss) };
+		uint8_t junk[DQS_REQUEST_BYTES];
 		struct client *c;
 		int fd;
 
@@ -272,6 +273,10 @@ static void accept_clients(struct net_sink *ns, struct listener *l)
 		if (ns->nclients >= ns->cfg.max_clients) {
 			atomic_fetch_add(&ns->refused, 1);
 			send_error_now(fd, EBUSY, "too many clients");
+			/* Unread input would turn the close into a RST that can eat the ERROR. */
+			if (recv(fd, junk, sizeof(junk), MSG_DONTWAIT) < 0) {
+				/* Nothing there yet: the usual case. */
+			}
 			close(fd);
 			continue;
 		}
