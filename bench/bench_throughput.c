@@ -2,9 +2,14 @@
 /*
  * (a) How much does consuming through the library cost the device?
  * The simulated refdaq alone, as fast as it can (overwrite policy, nobody
- * reading), against the same device under the stop policy with a lossless
- * library consumer that reads every byte it is handed. Same run, same
- * settings otherwise. Target: consumer rate >= 0.9 x the device alone.
+ * reading), against the same device with a library consumer that reads
+ * every byte it is handed:
+ *  - overwrite policy, lossy reader: the device never waits, so this shows
+ *    what the consumer's library calls and memory traffic take from it;
+ *  - stop policy, lossless reader: the device waits whenever the consumer
+ *    falls a ring behind, so this is the end-to-end delivered rate (and on
+ *    a loaded machine, any descheduling of the consumer shows here).
+ * Same run, alternating rounds. Target: >= 0.9 x the device alone.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -68,7 +73,9 @@ static double run(struct udaq_ctx *ctx, enum udaq_policy policy, bool consume,
 	if ((ret = udaq_digitizer_configure(dg, &cfg)))
 		die("udaq_digitizer_configure", ret);
 	if (consume && (ret = udaq_reader_new(udaq_digitizer_ring(dg),
-					      UDAQ_READER_LOSSLESS, &rd)))
+					      policy == UDAQ_POLICY_STOP ?
+					      UDAQ_READER_LOSSLESS : UDAQ_READER_LOSSY,
+					      &rd)))
 		die("udaq_reader_new", ret);
 	if ((ret = udaq_digitizer_start(dg)))
 		die("udaq_digitizer_start", ret);
@@ -85,7 +92,7 @@ static double run(struct udaq_ctx *ctx, enum udaq_policy policy, bool consume,
 				size_t n;
 
 				udaq_reader_peek(rd, &sp);
-				if (sp.len == 0)
+				if (sp.len == 0 || now_s() - t0 >= SECONDS)
 					break;
 				n = sp.len < PIECE ? sp.len : PIECE;
 				*sink += touch(sp.data, n);
@@ -115,27 +122,32 @@ static int cmp_double(const void *a, const void *b)
 
 int main(void)
 {
-	double alone[ROUNDS], consumed[ROUNDS], ratio;
+	double alone[ROUNDS], lossy[ROUNDS], lossless[ROUNDS], r_lossy, r_lossless;
 	struct udaq_ctx *ctx;
 	uint64_t sink = 0;
-	int ret, i;
+	int ret, i, m = ROUNDS / 2;
 
 	if ((ret = udaq_ctx_new(&ctx)))
 		die("udaq_ctx_new", ret);
-	/* Alternate the two, so that load from elsewhere hits both alike. */
+	/* Alternate, so that load from elsewhere hits all alike. */
 	for (i = 0; i < ROUNDS; i++) {
 		alone[i] = run(ctx, UDAQ_POLICY_OVERWRITE, false, &sink);
-		consumed[i] = run(ctx, UDAQ_POLICY_STOP, true, &sink);
+		lossy[i] = run(ctx, UDAQ_POLICY_OVERWRITE, true, &sink);
+		lossless[i] = run(ctx, UDAQ_POLICY_STOP, true, &sink);
 	}
 	qsort(alone, ROUNDS, sizeof(double), cmp_double);
-	qsort(consumed, ROUNDS, sizeof(double), cmp_double);
-	ratio = consumed[ROUNDS / 2] / alone[ROUNDS / 2];
+	qsort(lossy, ROUNDS, sizeof(double), cmp_double);
+	qsort(lossless, ROUNDS, sizeof(double), cmp_double);
+	r_lossy = lossy[m] / alone[m];
+	r_lossless = lossless[m] / alone[m];
 	printf("throughput (%s, 8 ch, test pattern, freerun; median of %d alternating %.0f s rounds)\n",
 	       SPEC, ROUNDS, SECONDS);
-	printf("  simulator alone, overwrite, no consumer:      %8.1f MiB/s\n", alone[ROUNDS / 2]);
-	printf("  simulator + lossless library consumer, stop:  %8.1f MiB/s\n", consumed[ROUNDS / 2]);
-	printf("  ratio %.3f (target >= %.2f): %s   [checksum %llx]\n", ratio, TARGET,
-	       ratio >= TARGET ? "PASS" : "MISS", (unsigned long long)(sink & 0xfff));
+	printf("  simulator alone, overwrite, no consumer:       %8.1f MiB/s\n", alone[m]);
+	printf("  + lossy consumer, overwrite (device rate):     %8.1f MiB/s  ratio %.3f (target >= %.2f): %s\n",
+	       lossy[m], r_lossy, TARGET, r_lossy >= TARGET ? "PASS" : "MISS");
+	printf("  + lossless consumer, stop (delivered rate):    %8.1f MiB/s  ratio %.3f (target >= %.2f): %s\n",
+	       lossless[m], r_lossless, TARGET, r_lossless >= TARGET ? "PASS" : "MISS");
+	printf("  [checksum %llx]\n", (unsigned long long)(sink & 0xfff));
 	udaq_ctx_free(ctx);
 	return 0;
 }
