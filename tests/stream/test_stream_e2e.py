@@ -106,8 +106,10 @@ def main():
         raw = open(os.path.join(tmp, 'raw.bin'), 'wb')
         d = cat(['-q', f'unix:{usock}'], stdout=raw)
 
-        wait_for(lambda: net_sink(daqctl(ctl, 'stats')).get('clients_connected') == 4,
-                 10, 'four stream clients')
+        def waiting():
+            cl = net_sink(daqctl(ctl, 'stats')).get('clients', [])
+            return sum(1 for c in cl if c.get('state') == 'waiting') == 4
+        wait_for(waiting, 10, 'four stream clients with their requests in')
         daqctl(ctl, 'start')
         time.sleep(1.5)
         st = net_sink(daqctl(ctl, 'status'))

@@ -113,6 +113,27 @@ static void wait_clients(struct rig *r, unsigned int n)
 		usleep(10000);
 }
 
+/* Wait until @n clients have sent their REQUEST (state "waiting" in status). */
+static void wait_requests(struct rig *r, unsigned int n)
+{
+	for (int i = 0; i < 1000; i++) {
+		struct json_object *st = daqd_sink_status_json(r->net), *arr, *state;
+		unsigned int waiting = 0;
+
+		if (st && json_object_object_get_ex(st, "clients", &arr))
+			for (size_t k = 0; k < json_object_array_length(arr); k++)
+				if (json_object_object_get_ex(json_object_array_get_idx(arr, k),
+							      "state", &state) &&
+				    !strcmp(json_object_get_string(state), "waiting"))
+					waiting++;
+		json_object_put(st);
+		if (waiting == n)
+			return;
+		usleep(10000);
+	}
+	fail_msg("%u clients did not all send their request", n);
+}
+
 static void check_client(const struct cli *c, const char *name)
 {
 	if (c->ret)
@@ -157,8 +178,7 @@ static void test_eight_clients(void **state)
 	cl[7].rq.decimation = 3;
 	for (int i = 0; i < 8; i++)
 		pthread_create(&cl[i].th, NULL, cli_thread, &cl[i]);
-	wait_clients(&r, 8);
-	usleep(100000);	/* requests in */
+	wait_requests(&r, 8);
 	assert_int_equal(rig_start(&r), 0);
 	usleep(1500000);
 	rig_stop(&r);
@@ -222,8 +242,7 @@ static void test_slow_client(void **state)
 	cl[0].rcvbuf = 64 * 1024;
 	for (int i = 0; i < 3; i++)
 		pthread_create(&cl[i].th, NULL, cli_thread, &cl[i]);
-	wait_clients(&r, 3);
-	usleep(100000);
+	wait_requests(&r, 3);
 	assert_int_equal(rig_start(&r), 0);
 	usleep(3000000);
 	rig_stop(&r);
@@ -435,8 +454,7 @@ static void test_device_overflow(void **state)
 	cl[1].rq.decimation = 5;
 	for (int i = 0; i < 2; i++)
 		pthread_create(&cl[i].th, NULL, cli_thread, &cl[i]);
-	wait_clients(&r, 2);
-	usleep(100000);
+	wait_requests(&r, 2);
 	assert_int_equal(rig_start(&r), 0);
 	for (int k = 0; k < 3; k++) {
 		usleep(200000);
@@ -487,8 +505,7 @@ static void test_stop_while_stalled(void **state)
 	}
 	for (int i = 0; i < 2; i++)
 		pthread_create(&cl[i].th, NULL, cli_thread, &cl[i]);
-	wait_clients(&r, 2);
-	usleep(100000);
+	wait_requests(&r, 2);
 	assert_int_equal(rig_start(&r), 0);
 	usleep(600000);
 	rig_stop(&r);	/* both clients are paused now */
