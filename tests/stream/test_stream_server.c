@@ -299,11 +299,16 @@ static int connect_nb(const struct dqs_addr *a)
 
 	if (fd < 0)
 		return -1;
-	if (connect(fd, (const struct sockaddr *)&a->ss, a->len) && errno != EINPROGRESS) {
-		close(fd);
-		return -1;
+	/* A Unix listener with a full backlog says EAGAIN: give the server a moment. */
+	for (int tries = 0; tries < 200; tries++) {
+		if (!connect(fd, (const struct sockaddr *)&a->ss, a->len) || errno == EINPROGRESS)
+			return fd;
+		if (errno != EAGAIN)
+			break;
+		usleep(1000);
 	}
-	return fd;
+	close(fd);
+	return -1;
 }
 
 /* After garbage, the server must close: EOF (maybe after an ERROR) within 2 s. */
@@ -377,7 +382,7 @@ static void test_burst_and_garbage(void **state)
 				close(fds[i]);
 	}
 	print_message("%d of 1000 connects issued\n", connects);
-	assert_true(connects >= 900);
+	assert_int_equal(connects, 1000);
 
 	/* Garbage of every kind gets the connection closed. */
 	for (size_t i = 0; i < sizeof(junk); i++)
