@@ -278,6 +278,67 @@ static void test_lossy_resync(void **state)
 	fake_ring_fini(&f);
 }
 
+/*
+ * An overrun is reported with every frame_next() until a release (so a
+ * call that returns nothing cannot swallow it), and counted once.
+ */
+static void test_lost_reported_until_release(void **state)
+{
+	const uint32_t ns = 20, mask = 0x1;
+	size_t fl = flen(ns, mask), size = 4096;
+	struct udaq_ring_config c;
+	struct udaq_reader *rd;
+	struct udaq_ring *ring;
+	struct udaq_frame fr;
+	struct fake_ring f;
+	unsigned char tmp[128];
+	uint64_t k, w, boundary;
+
+	(void)state;
+	fake_ring_init(&f, size);
+	c = fake_ring_config(&f, fl);
+	assert_int_equal(udaq_ring_new(&c, &ring), 0);
+	udaq_ring_reset(ring, 0);
+	assert_int_equal(udaq_reader_new(ring, UDAQ_READER_LOSSY, &rd), 0);
+	for (k = 0; k <= 100; k++) {
+		make_frame(tmp, k, ns, mask);
+		fake_ring_write(&f, k * fl, tmp, fl);
+	}
+	/* W in the middle of frame 100: the overrun lands mid-frame too. */
+	w = 100 * fl + fl / 2;
+	f.wr = w;
+	boundary = (w - (size - fl) + fl - 1) / fl * fl;
+	assert_int_equal(udaq_frame_next(rd, fl, &fr), 1);
+	assert_int_equal(fr.pos, boundary);
+	assert_int_equal(fr.lost_bytes, boundary);
+	/* Peeking again without releasing reports the same loss, not twice it. */
+	assert_int_equal(udaq_frame_next(rd, fl, &fr), 1);
+	assert_int_equal(fr.lost_bytes, boundary);
+	assert_int_equal(udaq_reader_lost(rd), boundary);
+	assert_int_equal(udaq_frame_release(rd, &fr), 0);
+	assert_int_equal(udaq_frame_next(rd, fl, &fr), 1);
+	assert_int_equal(fr.lost_bytes, 0);
+
+	/* A second overrun, counted from where the reader had got to. */
+	for (k = 101; k < 200; k++) {
+		make_frame(tmp, k, ns, mask);
+		fake_ring_write(&f, k * fl, tmp, fl);
+	}
+	f.wr = 200 * fl - 10;	/* frame 199 incomplete */
+	while (udaq_frame_next(rd, fl, &fr) == 1) {
+		assert_int_equal(udaq_frame_release(rd, &fr), 0);
+		if (fr.lost_bytes)
+			break;
+	}
+	assert_true(fr.lost_bytes > 0);
+	assert_int_equal(fr.pos % fl, 0);
+	assert_int_equal(fr.lost_bytes + boundary + fl, fr.pos);
+
+	udaq_reader_free(rd);
+	udaq_ring_free(ring);
+	fake_ring_fini(&f);
+}
+
 /* A header announcing a frame larger than the ring is bad before it is whole. */
 static void test_frame_larger_than_ring(void **state)
 {
@@ -313,6 +374,7 @@ int main(void)
 		cmocka_unit_test(test_parse_malformed),
 		cmocka_unit_test(test_next_and_release),
 		cmocka_unit_test(test_lossy_resync),
+		cmocka_unit_test(test_lost_reported_until_release),
 		cmocka_unit_test(test_frame_larger_than_ring),
 	};
 
