@@ -40,6 +40,7 @@ int daqd_acq_init(struct daqd_acq *acq, struct udaq_digitizer *dg,
 	acq->stream.datatype = "ri16_le";
 	acq->stream.sample_bytes = (size_t)nchan * 2;
 	acq->stream.hw = hw;
+	acq->stream.policy = dcfg->policy;
 	/*
 	 * With a nominal rate the duration is a number of samples, so that a
 	 * ten-second recording holds exactly ten seconds of samples.

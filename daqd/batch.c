@@ -42,11 +42,18 @@ int daqd_batch_gather(struct udaq_reader *reader, const struct daqd_stream *stre
 		p += skip;
 		left -= skip;
 	}
+	b->span = span;
+	b->span.data = p;
+	b->span.pos = span.pos + (span.len - left);
+	b->span.len = left;
 	while (left && b->niov < DAQD_BATCH_MAX_IOV) {
 		struct udaq_frame fr;
 		uint64_t n, limit = stream->max_samples;
 
 		ret = udaq_frame_parse(p, left, &fr);
+		/* A header the device is overwriting right now is not corrupt. */
+		if (ret < 0 && udaq_reader_check(reader, &b->span, b->span.len) == -ESTALE)
+			return -ESTALE;
 		if (ret < 0)
 			return ret;
 		if (ret == 0)
@@ -77,6 +84,24 @@ int daqd_batch_gather(struct udaq_reader *reader, const struct daqd_stream *stre
 			break;
 	}
 	return b->frames ? 1 : 0;
+}
+
+int daqd_batch_stabilize(struct udaq_reader *reader, struct daqd_batch *b, void *buf)
+{
+	char *q = buf;
+
+	for (size_t i = 0; i < b->niov; i++) {
+		memcpy(q, b->iov[i].iov_base, b->iov[i].iov_len);
+		q += b->iov[i].iov_len;
+	}
+	if (udaq_reader_check(reader, &b->span, b->ring_bytes) == -ESTALE)
+		return -ESTALE;
+	if (b->niov) {
+		b->iov[0].iov_base = buf;
+		b->iov[0].iov_len = b->bytes;
+		b->niov = 1;
+	}
+	return 0;
 }
 
 size_t daqd_iov_advance(struct iovec *iov, size_t niov, size_t start, size_t n)

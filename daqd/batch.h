@@ -30,6 +30,8 @@
  * @samples: multi-channel samples in @iov (contiguous device indices).
  * @lost_bytes: ring bytes a lossy reader lost before this batch.
  * @limit_reached: the stream's max_samples has been reached.
+ * @span: what was peeked (from the batch's first frame), for
+ *        udaq_reader_check() of lossy readers.
  */
 struct daqd_batch {
 	struct iovec iov[DAQD_BATCH_MAX_IOV];
@@ -41,6 +43,7 @@ struct daqd_batch {
 	uint64_t samples;
 	uint64_t lost_bytes;
 	bool limit_reached;
+	struct udaq_span span;
 };
 
 /*
@@ -51,11 +54,22 @@ struct daqd_batch {
  *          gathering stops before a frame that does not continue the
  *          batch, so a gap is always at the start of a batch.
  * Thread: the reader's thread.
- * Return: 1 with a batch; 0 if no whole frame is available; -EBADMSG for a
+ * Return: 1 with a batch; 0 if no whole frame is available; -ESTALE if a
+ * lossy reader was overrun while parsing (just call again); -EBADMSG for a
  * corrupt frame (the caller should fail: the stream cannot be trusted).
  */
 int daqd_batch_gather(struct udaq_reader *reader, const struct daqd_stream *stream,
 		      size_t max_bytes, struct daqd_batch *b);
+
+/*
+ * daqd_batch_stabilize() - For a reader the device may overrun (lossy, or
+ * any reader under the overwrite policy): copy the payload into @buf (at
+ * least @b->bytes long) and then check that the device did not overwrite
+ * it meanwhile. On success @b->iov is the single piece in @buf.
+ * Return: 0; -ESTALE if the batch may be torn: release it and carry on
+ * (the next batch's first sample shows the loss).
+ */
+int daqd_batch_stabilize(struct udaq_reader *reader, struct daqd_batch *b, void *buf);
 
 /*
  * daqd_iov_advance() - Drop the first @n bytes of an iovec array in place

@@ -33,6 +33,8 @@ struct recorder {
 	bool thread_running;
 	struct udaq_reader *reader;
 	char recorder_name[64];
+	void *copy;			/* overwrite policy: stable copy of a batch */
+	size_t copy_len;
 
 	/* Data path state, touched only by the recorder thread. */
 	int data_fd;			/* -1: no file open */
@@ -366,6 +368,8 @@ static int drain(struct recorder *r)
 		uint64_t ts_ns = 0;
 
 		ret = daqd_batch_gather(r->reader, st, BATCH_BYTES, &b);
+		if (ret == -ESTALE)
+			continue;	/* overrun while parsing: the next peek resyncs */
 		if (ret < 0) {
 			daqd_sink_fail(&r->base, ret, "corrupt frame in the ring: %s",
 				       strerror(-ret));
@@ -383,6 +387,15 @@ static int drain(struct recorder *r)
 			if (udaq_reader_peek(r->reader, &span) == 0 &&
 			    udaq_frame_parse(span.data, span.len, &fr) > 0)
 				ts_ns = fr.timestamp_ns;
+		}
+		/*
+		 * Under the overwrite policy the device may be rewriting what
+		 * we read: record a checked copy, or nothing (the next batch's
+		 * first sample then shows the loss).
+		 */
+		if (r->copy && daqd_batch_stabilize(r->reader, &b, r->copy) == -ESTALE) {
+			udaq_reader_release(r->reader, b.ring_bytes);
+			continue;
 		}
 		ret = consume(r, &b, ts_ns);
 		if (ret)
@@ -474,7 +487,26 @@ static int recorder_start(struct daqd_sink *s, const struct daqd_stream *st)
 	r->next_sample = 0;
 	r->data_fd = -1;
 	clock_gettime(CLOCK_MONOTONIC, &r->last_flush);
-	ret = udaq_reader_new(st->ring, UDAQ_READER_LOSSLESS, &r->reader);
+	if (st->policy == UDAQ_POLICY_OVERWRITE) {
+		size_t need = BATCH_BYTES > st->frame_len ? BATCH_BYTES : st->frame_len;
+
+		if (r->copy_len < need) {
+			free(r->copy);
+			r->copy = malloc(need);
+			r->copy_len = r->copy ? need : 0;
+			if (!r->copy) {
+				daqd_sink_fail(s, -ENOMEM, "no memory for the copy buffer");
+				return -ENOMEM;
+			}
+		}
+	} else {
+		free(r->copy);
+		r->copy = NULL;
+		r->copy_len = 0;
+	}
+	/* Lossless holds the device back; under overwrite nothing can. */
+	ret = udaq_reader_new(st->ring, st->policy == UDAQ_POLICY_OVERWRITE ?
+			      UDAQ_READER_LOSSY : UDAQ_READER_LOSSLESS, &r->reader);
 	if (ret) {
 		daqd_sink_fail(s, ret, "cannot create a ring reader: %s", strerror(-ret));
 		return ret;
@@ -532,6 +564,7 @@ static void recorder_destroy(struct daqd_sink *s)
 	recorder_stop(s);
 	if (r->dirfd >= 0)
 		close(r->dirfd);
+	free(r->copy);
 	pthread_mutex_destroy(&r->lock);
 	daqd_sink_cleanup(s);
 	free(r);

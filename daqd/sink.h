@@ -80,6 +80,10 @@ extern "C" {
  *               unlimited.
  * @start_realtime: wall-clock time of device sample 0 (frame timestamps
  *                  are nanoseconds since then).
+ * @policy: the device's full-ring policy. With UDAQ_POLICY_OVERWRITE the
+ *          device never waits, so even a "lossless" consumer can be
+ *          overrun: use a LOSSY reader and check what you used
+ *          (daqd_batch_stabilize() does this for batches).
  * @acq_id: increments with every acquisition of this daemon run.
  * @end_sample: 0 while the device runs; once it has stopped (before the
  *              sinks are told to stop), the device sample index one past
@@ -98,6 +102,7 @@ struct daqd_stream {
 	const char *hw;
 	uint64_t max_samples;
 	struct timespec start_realtime;
+	enum udaq_policy policy;
 	uint64_t acq_id;
 	_Atomic uint64_t end_sample;
 };

@@ -22,6 +22,8 @@ struct stdout_sink {
 	bool thread_running;
 	struct udaq_reader *reader;
 	uint64_t next_sample;
+	void *copy;			/* overwrite policy: stable copy of a batch */
+	size_t copy_len;
 	atomic_bool abort;		/* stop gave up waiting for the reader */
 };
 
@@ -69,6 +71,8 @@ static void *stdout_thread(void *arg)
 		bool stopping = atomic_load(&o->base.stop_requested);
 		int ret = daqd_batch_gather(o->reader, st, BATCH_BYTES, &b);
 
+		if (ret == -ESTALE)
+			continue;	/* overrun while parsing: the next peek resyncs */
 		if (ret < 0) {
 			daqd_sink_fail(&o->base, ret, "corrupt frame in the ring: %s",
 				       strerror(-ret));
@@ -78,6 +82,11 @@ static void *stdout_thread(void *arg)
 			if (stopping)
 				break;
 			daqd_sink_wait(&o->base, 1000);
+			continue;
+		}
+		/* Under the overwrite policy write only a checked copy. */
+		if (o->copy && daqd_batch_stabilize(o->reader, &b, o->copy) == -ESTALE) {
+			udaq_reader_release(o->reader, b.ring_bytes);
 			continue;
 		}
 		if (b.samples && b.first_sample != o->next_sample) {
@@ -137,7 +146,26 @@ static int stdout_start(struct daqd_sink *s, const struct daqd_stream *st)
 	daqd_sink_begin(s, st);
 	o->next_sample = 0;
 	atomic_store(&o->abort, false);
-	ret = udaq_reader_new(st->ring, UDAQ_READER_LOSSLESS, &o->reader);
+	if (st->policy == UDAQ_POLICY_OVERWRITE) {
+		size_t need = BATCH_BYTES > st->frame_len ? BATCH_BYTES : st->frame_len;
+
+		if (o->copy_len < need) {
+			free(o->copy);
+			o->copy = malloc(need);
+			o->copy_len = o->copy ? need : 0;
+			if (!o->copy) {
+				daqd_sink_fail(s, -ENOMEM, "no memory for the copy buffer");
+				return -ENOMEM;
+			}
+		}
+	} else {
+		free(o->copy);
+		o->copy = NULL;
+		o->copy_len = 0;
+	}
+	/* Lossless holds the device back; under overwrite nothing can. */
+	ret = udaq_reader_new(st->ring, st->policy == UDAQ_POLICY_OVERWRITE ?
+			      UDAQ_READER_LOSSY : UDAQ_READER_LOSSLESS, &o->reader);
 	if (ret) {
 		daqd_sink_fail(s, ret, "cannot create a ring reader: %s", strerror(-ret));
 		return ret;
@@ -180,6 +208,7 @@ static void stdout_stop(struct daqd_sink *s)
 static void stdout_destroy(struct daqd_sink *s)
 {
 	stdout_stop(s);
+	free(((struct stdout_sink *)s)->copy);
 	daqd_sink_cleanup(s);
 	free(s);
 }

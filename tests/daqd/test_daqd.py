@@ -14,6 +14,7 @@ import grp
 import json
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
@@ -332,6 +333,23 @@ def case_overflow(tmp):
     check(trailing > 0, f'no trailing loss recorded: {t}')
     check(t['samples'] + t['lost'] == 1000000,
           f'{t["samples"]} recorded + {t["lost"]} lost != 1000000')
+
+
+def case_overwrite(tmp):
+    """Overwrite policy: the recorder is overrun; it must never keep torn data."""
+    rec = os.path.join(tmp, 'rec')
+    os.mkdir(rec)
+    # Free-running into a 64K ring: the device laps the recorder again and
+    # again; every batch is copied and checked before it is kept.
+    p = run(['--freerun', '--test-pattern', '--channels', '2', '--policy', 'overwrite',
+             '--ring-size', '64K', '--duration', '0.3', '--output', rec, '--socket', '',
+             '--quiet', '--status-interval', '0'], timeout=30)
+    check(p.returncode == 0, f'daqd failed: {p.stderr}')
+    t = verify_ok(rec, channels=2)
+    check(t['gaps'] >= 1 and t['samples'] > 0, f'the recorder was never overrun: {t}')
+    produced = int(re.search(r'summary: [0-9.]+ s, (\d+) samples/channel', p.stderr).group(1))
+    check(t['samples'] + t['lost'] == produced,
+          f'{t["samples"]} recorded + {t["lost"]} lost != {produced} produced')
 
 
 def case_faults(tmp):
