@@ -24,6 +24,11 @@
 #include "sigmf.h"
 
 #define BATCH_BYTES	(4u << 20)	/* payload per writev(), bounds latency */
+/*
+ * Segments per file: the metadata is rewritten whole at every flush, so a
+ * file with endless overflows rotates before its metadata gets large.
+ */
+#define MAX_SEGMENTS	10000
 
 struct recorder {
 	struct daqd_sink base;
@@ -250,6 +255,8 @@ static bool rotate_due(struct recorder *r)
 	if (atomic_exchange(&r->base.rotate_requested, false))
 		return true;
 	if (r->cfg->rotate_time && elapsed(&r->file_opened) >= r->cfg->rotate_time)
+		return true;
+	if (r->meta.ncaptures >= MAX_SEGMENTS)
 		return true;
 	return false;
 }
