@@ -662,6 +662,41 @@ def case_signals(tmp):
     verify_ok(rec)
 
 
+def case_notify(tmp):
+    """sd_notify: READY once running, STATUS lines, WATCHDOG pets, STOPPING."""
+    path = os.path.join(tmp, 'notify')
+    ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    ns.bind(path)
+    ns.settimeout(0.2)
+    rec = os.path.join(tmp, 'rec')
+    os.mkdir(rec)
+    env = dict(os.environ, NOTIFY_SOCKET=path, WATCHDOG_USEC='2000000')
+    p = subprocess.Popen([DAQD, '--test-pattern', '--rate', '100000', '--output', rec,
+                          '--socket', '', '--quiet'], env=env, stderr=subprocess.PIPE,
+                         text=True)
+    msgs = []
+    end = time.monotonic() + 2.5
+    while time.monotonic() < end:
+        try:
+            msgs.append(ns.recv(4096).decode())
+        except socket.timeout:
+            pass
+    p.send_signal(signal.SIGTERM)
+    _, err = p.communicate(timeout=20)
+    try:
+        while True:
+            msgs.append(ns.recv(4096).decode())
+    except socket.timeout:
+        pass
+    ns.close()
+    text = '\n'.join(msgs)
+    check(p.returncode == 0, f'exit {p.returncode}: {err}')
+    check(msgs and msgs[0].startswith('READY=1'), f'first message: {msgs[:1]}')
+    check('STATUS=running' in text and 'sigmf running' in text, f'no STATUS: {msgs}')
+    check(text.count('WATCHDOG=1') >= 1, f'no watchdog pets: {msgs}')
+    check(msgs[-1] == 'STOPPING=1', f'last message: {msgs[-1:]}')
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith('case_')}
 
 
