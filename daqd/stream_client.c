@@ -151,9 +151,12 @@ static int fill(struct dqs_client *c, size_t need, char *err, size_t errlen)
 			snprintf(err, errlen, "receive: %s", strerror(errno));
 			return ret;
 		}
-		do
-			ret = poll(&pfd, 1, c->timeout_ms);
-		while (ret < 0 && errno == EINTR);
+		ret = poll(&pfd, 1, c->timeout_ms);
+		if (ret < 0 && errno == EINTR) {
+			/* Let the caller look at its signal flags; nothing is lost. */
+			snprintf(err, errlen, "interrupted");
+			return -EINTR;
+		}
 		if (ret == 0) {
 			snprintf(err, errlen, "no message from the server for %d ms", c->timeout_ms);
 			return -ETIMEDOUT;

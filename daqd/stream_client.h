@@ -46,8 +46,9 @@ int dqs_client_connect(const char *addr, const struct dqs_request *rq,
 /*
  * dqs_client_next() - Wait for the next event.
  * Return: 0 with @ev filled; -EPROTO for a protocol violation, -ECONNREFUSED
- * when the server answered ERROR (its text in @err), -ETIMEDOUT, -errno;
- * @err names the problem.
+ * when the server answered ERROR (its text in @err), -ETIMEDOUT, -EINTR when
+ * a signal interrupted the wait (call again to resume), -errno; @err names
+ * the problem.
  */
 int dqs_client_next(struct dqs_client *c, struct dqs_event *ev,
 		    char *err, size_t errlen);
