@@ -167,6 +167,7 @@ int daqd_acq_start(struct daqd_acq *acq)
 	acq->stream.frame_len = udaq_digitizer_frame_len(acq->dg);
 	acq->stream.acq_id++;
 	atomic_store(&acq->stream.end_sample, 0);
+	atomic_store(&acq->stream.started, false);
 	atomic_store(&acq->stop_req, false);
 	pthread_mutex_lock(&acq->lock);
 	memset(&acq->st, 0, sizeof(acq->st));
@@ -187,6 +188,9 @@ int daqd_acq_start(struct daqd_acq *acq)
 		goto fail_sinks;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &acq->started);
+	/* The ring and the readers are reset: the sinks may read now. */
+	atomic_store(&acq->stream.started, true);
+	wake_sinks(acq);
 	atomic_store(&acq->state, DAQD_ACQ_RUNNING);
 	ret = pthread_create(&acq->thread, NULL, acq_thread, acq);
 	if (ret) {

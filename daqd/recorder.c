@@ -421,6 +421,8 @@ static void *recorder_thread(void *arg)
 
 	/* Named so that top/ps and the benchmark can tell threads apart. */
 	pthread_setname_np(pthread_self(), "daqd-sigmf");
+	if (!daqd_sink_wait_started(&r->base))
+		return NULL;
 
 	for (;;) {
 		bool stopping = atomic_load(&r->base.stop_requested);

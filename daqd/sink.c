@@ -102,6 +102,18 @@ int daqd_sink_wait(struct daqd_sink *sink, int timeout_ms)
 	return 0;
 }
 
+bool daqd_sink_wait_started(struct daqd_sink *sink)
+{
+	for (;;) {
+		/* Stop first: a start that failed must not be waited for. */
+		if (atomic_load(&sink->stop_requested))
+			return atomic_load(&sink->stream->started);
+		if (atomic_load(&sink->stream->started))
+			return true;
+		daqd_sink_wait(sink, 100);
+	}
+}
+
 void daqd_sink_fail(struct daqd_sink *sink, int err, const char *fmt, ...)
 {
 	va_list ap;

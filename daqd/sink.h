@@ -85,6 +85,11 @@ extern "C" {
  *          overrun: use a LOSSY reader and check what you used
  *          (daqd_batch_stabilize() does this for batches).
  * @acq_id: increments with every acquisition of this daemon run.
+ * @started: false until the device has started. udaq_digitizer_start()
+ *           resets the ring and every reader on it, so a sink creates its
+ *           readers in ops->start() but must not peek or release before
+ *           this is true: call daqd_sink_wait_started() first thing in its
+ *           thread.
  * @end_sample: 0 while the device runs; once it has stopped (before the
  *              sinks are told to stop), the device sample index one past
  *              the last sample it produced or dropped, capped at
@@ -104,6 +109,7 @@ struct daqd_stream {
 	struct timespec start_realtime;
 	enum udaq_policy policy;
 	uint64_t acq_id;
+	atomic_bool started;
 	_Atomic uint64_t end_sample;
 };
 
@@ -187,6 +193,13 @@ void daqd_sink_begin(struct daqd_sink *sink, const struct daqd_stream *stream);
 void daqd_sink_wake(struct daqd_sink *sink);
 void daqd_sink_request_stop(struct daqd_sink *sink);
 void daqd_sink_request_rotate(struct daqd_sink *sink);
+
+/*
+ * daqd_sink_wait_started() - Wait until the device has started
+ * (stream->started) or a stop was requested. The sink's thread, before it
+ * first touches its readers. Return: true if started, false if stopping.
+ */
+bool daqd_sink_wait_started(struct daqd_sink *sink);
 
 /* daqd_sink_clear_wake() - Consume pending wake-ups (the sink's thread). */
 void daqd_sink_clear_wake(struct daqd_sink *sink);

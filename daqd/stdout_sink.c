@@ -66,6 +66,8 @@ static void *stdout_thread(void *arg)
 
 	/* Named so that top/ps and the benchmark can tell threads apart. */
 	pthread_setname_np(pthread_self(), "daqd-stdout");
+	if (!daqd_sink_wait_started(&o->base))
+		return NULL;
 
 	for (;;) {
 		bool stopping = atomic_load(&o->base.stop_requested);
