@@ -238,7 +238,7 @@ struct run {
 
 static int stream_run(unsigned int nclients, double seconds, struct run *out)
 {
-	struct rig_config rc = { .sim_opts = "ring=32M,channels=8", .rate = 0,
+	struct rig_config rc = { .sim_opts = "ring=128M,channels=8", .rate = 0,
 				 .chan_mask = 0xff };
 	int cmd[MAX_CLIENTS][2], res[MAX_CLIENTS][2];
 	pid_t pids[MAX_CLIENTS];
