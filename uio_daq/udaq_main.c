@@ -7,6 +7,7 @@
  * forward the interrupt. See docs/kernel.md.
  */
 #include <linux/dma-mapping.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
@@ -105,6 +106,15 @@ static int udaq_config_load(struct udaq_dev *ud)
 	if (DIV_ROUND_UP(c->ring_size, c->chunk_size) > REFDAQ_DESC_COUNT_MAX) {
 		dev_err(dev, "ring_size=%lu: more than %d chunks of chunk_size=%lu\n",
 			c->ring_size, REFDAQ_DESC_COUNT_MAX, c->chunk_size);
+		return -EINVAL;
+	}
+	/*
+	 * Behind an IOMMU the chunks are built from single pages, so a ring
+	 * larger than memory would not fail early: it would exhaust RAM.
+	 */
+	if (c->ring_size > (totalram_pages() << PAGE_SHIFT)) {
+		dev_err(dev, "ring_size=%lu: more than the %lu bytes of RAM\n",
+			c->ring_size, totalram_pages() << PAGE_SHIFT);
 		return -EINVAL;
 	}
 	if (c->dma_bits < 24 || c->dma_bits > 64) {

@@ -66,9 +66,12 @@ int udaq_ring_alloc(struct udaq_dev *ud)
 		struct udaq_chunk *c = &ud->chunks[i];
 
 		c->len = min(left, ud->cfg.chunk_size);
-		/* Failure is expected for oversized rings; reported below. */
-		c->cpu = dma_alloc_coherent(dev, c->len, &c->bus,
-					    GFP_KERNEL | __GFP_NOWARN);
+		/*
+		 * Failing the probe beats OOM-killing processes for a ring
+		 * that does not fit; the failure is reported below.
+		 */
+		c->cpu = dma_alloc_coherent(dev, c->len, &c->bus, GFP_KERNEL |
+					    __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
 		if (!c->cpu) {
 			dev_err(dev, "ring_size=%lu: chunk %u of %u (%zu bytes) could not be allocated within the %u-bit DMA mask\n",
 				ud->cfg.ring_size, i, ud->nchunks, c->len,

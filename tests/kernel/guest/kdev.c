@@ -139,7 +139,7 @@ uint64_t desc_u64(const struct kdev *d, size_t off)
 	return v;
 }
 
-static int kdev_parse_table(struct kdev *d)
+int kdev_parse_table(struct kdev *d)
 {
 	uint32_t table = desc_u32(d, REFDAQ_DESC_OFF_TABLE);
 	uint64_t start = 0;

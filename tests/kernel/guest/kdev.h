@@ -44,6 +44,8 @@ int check_failures(void);
 int kdev_open(struct kdev *d, const char *uio);
 /* Map regs, ring (double) and desc, parse the chunk table. */
 int kdev_map_all(struct kdev *d);
+/* Read the chunk table from the mapped desc map. */
+int kdev_parse_table(struct kdev *d);
 void kdev_close(struct kdev *d);
 /* mmap map @index with @len, @prot, @flags, at @hint; MAP_FAILED on error. */
 void *kdev_mmap(struct kdev *d, int index, size_t len, int prot, int flags,
