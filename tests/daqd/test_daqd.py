@@ -508,6 +508,12 @@ def case_badconfig(tmp):
     check(p.returncode == 0, f'good config failed: {p.stderr}')
     t = verify_ok(rec, channels=3)
     check(t['samples'] == 20000, f'unexpected {t}')
+    # The shipped example is valid as it stands.
+    example = os.environ.get('DAQD_CONF_EXAMPLE',
+                             os.path.join(HERE, '..', '..', 'daqd', 'daqd.conf.example'))
+    p = subprocess.run([DAQD, '--config', example, '--stdout', '--duration', '0.05',
+                        '--socket', '', '--quiet'], capture_output=True, timeout=20)
+    check(p.returncode == 0 and len(p.stdout) > 0, f'daqd.conf.example: {p.stderr!r}')
     # A device that does not exist: a clear error, non-zero.
     p = run(['--device', '/dev/uio99', '--stdout', '--socket', ''],
             stdin=subprocess.DEVNULL, timeout=10)
