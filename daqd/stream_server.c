@@ -96,6 +96,9 @@ struct client {
 	uint64_t void_end;		/* end of DATA voided by the last ABORT */
 	uint64_t data_msgs;
 	bool limit_done;		/* stream->max_samples reached */
+	uint32_t frame_samples;		/* of the frames seen, for the tail */
+	uint64_t slow_end;		/* at a stop: end of what this client left unread */
+	uint64_t end_total;		/* at a stop: the device's end_sample, 0 unknown */
 	int fatal;			/* -errno: close the client */
 	bool end_pending;		/* send END once the unit is out */
 	uint32_t end_reason;
@@ -429,7 +432,21 @@ static void client_detach_unit(struct net_sink *ns, struct client *c)
 
 static void client_unbind(struct net_sink *ns, struct client *c, uint32_t reason)
 {
+	struct udaq_span sp = { 0 };
+	uint64_t base;
+
 	client_detach_unit(ns, c);
+	/*
+	 * What the END will have to account for: the frames this client left
+	 * in the ring are its slowness; whatever the device produced or dropped
+	 * beyond them (end_sample) is the device's.
+	 */
+	base = c->in_flight && c->verdict != V_NONE ? c->batch_end :
+	       (c->void_end > c->next_dev ? c->void_end : c->next_dev);
+	if (c->reader && atomic_load(&ns->stream->started))
+		udaq_reader_peek(c->reader, &sp);
+	c->slow_end = base + sp.len / ns->stream->frame_len * c->frame_samples;
+	c->end_total = atomic_load(&ns->stream->end_sample);
 	if (c->reader) {
 		udaq_reader_free(c->reader);
 		c->reader = NULL;
@@ -467,6 +484,7 @@ static void account_gap(struct net_sink *ns, struct client *c, const struct udaq
 	const struct daqd_stream *st = ns->stream;
 	uint64_t jump, slow;
 
+	c->frame_samples = fr->nsamples;
 	if (!c->have_next) {
 		c->have_next = true;
 		c->next_dev = fr->first_sample;
@@ -644,7 +662,9 @@ static bool build_unit(struct net_sink *ns, struct client *c)
 	c->iov_pos = 0;
 	c->verdict = V_NONE;
 
-	if (c->state == C_STREAM && c->reader && !c->limit_done) {
+	/* udaq_digitizer_start() resets the readers: hands off until it is done. */
+	if (c->state == C_STREAM && c->reader && !c->limit_done &&
+	    atomic_load(&ns->stream->started)) {
 		resync_if_lapped(ns, c);
 		ret = udaq_frame_next(c->reader, ns->stream->frame_len, &fr);
 		if (ret < 0) {
@@ -679,11 +699,22 @@ static bool build_unit(struct net_sink *ns, struct client *c)
 		struct dqs_end e = { .end_sample = c->next_dev, .reason = c->end_reason };
 		uint8_t msg[DQS_END_BYTES];
 
-		if (c->void_end > c->next_dev) {
+		if (c->have_next && c->end_total > c->next_dev) {
+			uint64_t slow_to = c->slow_end < c->end_total ? c->slow_end : c->end_total;
+
+			if (slow_to > c->next_dev) {
+				add_gap(ns, c, c->next_dev, slow_to - c->next_dev, DQS_GAP_CLIENT_SLOW);
+				c->next_dev = slow_to;
+			}
+			add_gap(ns, c, c->next_dev, c->end_total - c->next_dev,
+				DQS_GAP_DEVICE_OVERFLOW);
+			c->next_dev = c->end_total;
+		} else if (c->void_end > c->next_dev) {
+			/* The device's end is unknown: at least the voided DATA. */
 			add_gap(ns, c, c->next_dev, c->void_end - c->next_dev, DQS_GAP_CLIENT_SLOW);
 			c->next_dev = c->void_end;
-			e.end_sample = c->next_dev;
 		}
+		e.end_sample = c->next_dev;
 		dqs_encode_end(msg, &e);
 		memcpy(c->unit_ctl + c->iov[0].iov_len, msg, sizeof(msg));
 		c->iov[0].iov_len += sizeof(msg);
@@ -833,7 +864,7 @@ static int client_read(struct net_sink *ns, struct client *c)
 /* Are the clients done with what the stopped device left in the ring? */
 static bool drained(struct net_sink *ns, int64_t now)
 {
-	if (now >= ns->drain_deadline)
+	if (now >= ns->drain_deadline || !atomic_load(&ns->stream->started))
 		return true;
 	for (size_t i = 0; i < ns->nclients; i++) {
 		struct client *c = ns->clients[i];

@@ -117,7 +117,7 @@ int rig_start(struct rig *r)
 		.sample_rate = r->cfg.rate,
 		.chan_mask = r->cfg.chan_mask,
 		.format = REFDAQ_FORMAT_I16LE,
-		.frame_samples = r->cfg.frame_samples,
+		.frame_samples = r->cfg.frame_samples ? r->cfg.frame_samples : 1024,
 		.policy = UDAQ_POLICY_STOP,
 		.test_pattern = true,
 		.freerun = r->cfg.rate == 0,
@@ -133,7 +133,13 @@ int rig_start(struct rig *r)
 	ret = udaq_digitizer_configure(r->dg, &dc);
 	if (ret)
 		return ret;
-	memset(&r->st, 0, sizeof(r->st));
+	{
+		uint64_t id = r->st.acq_id;
+
+		memset(&r->st, 0, sizeof(r->st));
+		r->st.acq_id = id;
+	}
+	atomic_store(&r->st.started, false);
 	r->st.ring = udaq_digitizer_ring(r->dg);
 	r->st.frame_len = udaq_digitizer_frame_len(r->dg);
 	r->st.sample_rate = r->cfg.rate;
@@ -161,6 +167,9 @@ int rig_start(struct rig *r)
 		fprintf(stderr, "rig: start: %s\n", strerror(-ret));
 		return ret;
 	}
+	/* As daqd's acquisition does: the readers are reset, sinks may read. */
+	atomic_store(&r->st.started, true);
+	daqd_sink_wake(r->net);
 	atomic_store(&r->acq_stop, false);
 	atomic_store(&r->rec_stop, false);
 	pthread_create(&r->acq, NULL, acq_thread, r);
@@ -177,6 +186,14 @@ void rig_stop(struct rig *r)
 	atomic_store(&r->acq_stop, true);
 	pthread_join(r->acq, NULL);
 	udaq_digitizer_stop(r->dg);
+	{
+		struct udaq_digitizer_status st;
+		uint32_t fs = r->cfg.frame_samples ? r->cfg.frame_samples : 1024;
+
+		/* Produced or dropped, as daqd_acq_produced() counts it. */
+		if (udaq_digitizer_status(r->dg, &st) == 0)
+			atomic_store(&r->st.end_sample, st.frames * fs + st.lost_samples);
+	}
 	if (r->cfg.recorder) {
 		atomic_store(&r->rec_stop, true);
 		pthread_join(r->rec, NULL);

@@ -204,8 +204,10 @@ static void test_eight_clients(void **state)
 			      (unsigned long long)cl[i].v.gap_samples[DQS_GAP_DEVICE_OVERFLOW],
 			      (unsigned long long)cl[i].aborted);
 	}
-	/* The full-rate clients saw the whole acquisition (from sample 0). */
+	/* The full-rate clients saw the whole acquisition (from sample 0 to its end). */
 	assert_int_equal(cl[0].first_index, 0);
+	for (int i = 0; i < 8; i++)
+		assert_true(cl[i].end_sample == atomic_load(&r.st.end_sample));
 	assert_true(cl[0].end_sample >= 250000);
 	/* The recorder lost nothing and the device dropped nothing. */
 	assert_int_equal(rig_status(&r, &st), 0);
@@ -518,10 +520,14 @@ static void test_stop_while_stalled(void **state)
 		pthread_join(cl[i].th, NULL);
 	check_client(&cl[0], "unix client stalled over the stop");
 	check_client(&cl[1], "tcp client stalled over the stop");
-	for (int i = 0; i < 2; i++)
-		assert_true(cl[i].v.samples + cl[i].v.gap_samples[DQS_GAP_CLIENT_SLOW] +
-			    cl[i].v.gap_samples[DQS_GAP_DEVICE_OVERFLOW] ==
+	for (int i = 0; i < 2; i++) {
+		/* What they did not read is told as their loss, up to the device's end. */
+		assert_true(cl[i].v.samples + cl[i].v.gap_samples[DQS_GAP_CLIENT_SLOW] ==
 			    cl[i].end_sample - cl[i].first_index);
+		assert_int_equal(cl[i].v.gap_samples[DQS_GAP_DEVICE_OVERFLOW], 0);
+		assert_true(cl[i].v.gap_samples[DQS_GAP_CLIENT_SLOW] > 0);
+		assert_true(cl[i].end_sample == atomic_load(&r.st.end_sample));
+	}
 	rig_close(&r);
 }
 
