@@ -441,12 +441,14 @@ int main(int argc, char **argv)
 		char *spec = device_spec(&d.cfg);
 
 		ret = spec ? udaq_sim_options_check(spec, err, sizeof(err)) : -ENOMEM;
-		free(spec);
 		if (ret) {
-			daqd_log(DAQD_LOG_ERR, "--device '%s': %s", d.cfg.device, err);
+			/* The full spec: ring= may come from --ring-size / ring_size. */
+			daqd_log(DAQD_LOG_ERR, "device '%s': %s", spec ? spec : d.cfg.device, err);
+			free(spec);
 			daqd_config_free(&d.cfg);
 			return 2;
 		}
+		free(spec);
 	}
 	if (d.cfg.to_stdout && isatty(STDOUT_FILENO)) {
 		daqd_log(DAQD_LOG_ERR, "--stdout: stdout is a terminal; pipe it into a program or a file");
