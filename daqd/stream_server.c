@@ -1116,7 +1116,7 @@ static void net_status(struct daqd_sink *s, struct json_object *obj)
 
 		json_object_object_add(o, "id", json_object_new_uint64(c->id));
 		json_object_object_add(o, "peer", json_object_new_string(c->peer));
-		json_object_object_add(o, "state", json_object_new_string(states[c->state]));
+		json_object_object_add(o, "state", json_object_new_string(states[atomic_load(&c->state)]));
 		json_object_object_add(o, "channels", json_object_new_uint64(c->mask));
 		json_object_object_add(o, "decimation", json_object_new_uint64(c->rq.decimation));
 		json_object_object_add(o, "zero_copy", json_object_new_boolean(c->zero_copy));
