@@ -508,6 +508,10 @@ def case_badconfig(tmp):
     check(p.returncode == 0, f'good config failed: {p.stderr}')
     t = verify_ok(rec, channels=3)
     check(t['samples'] == 20000, f'unexpected {t}')
+    p = run(['--help'])
+    check(p.returncode == 0 and '--duration' in p.stdout, f'--help: {p.stdout}')
+    p = run(['--version'])
+    check(p.returncode == 0 and p.stdout.startswith('daqd '), f'--version: {p.stdout}')
     # The shipped example is valid as it stands.
     example = os.environ.get('DAQD_CONF_EXAMPLE',
                              os.path.join(HERE, '..', '..', 'daqd', 'daqd.conf.example'))
@@ -587,6 +591,11 @@ def case_control(tmp):
             check(r and r['ok'] is False and needle in r['error'], f'{payload!r}: {r}')
         rc, r = d.ctl('--raw', '{"cmd": "frobnicate"}')
         check(rc == 1 and r['ok'] is False, f'daqctl raw: {r}')
+        p = subprocess.run([DAQCTL, '-s', os.path.join(tmp, 'nothing.sock'), 'status'],
+                           capture_output=True, text=True, timeout=10)
+        check(p.returncode == 2 and 'cannot connect' in p.stderr, f'daqctl no daqd: {p.stderr}')
+        p = subprocess.run([DAQCTL], capture_output=True, text=True, timeout=10)
+        check(p.returncode == 2 and 'Usage' in p.stderr, f'daqctl usage: {p.stderr}')
 
         # Oversized: an error, then the connection is closed.
         r = raw_exchange(d.sock, b'{"cmd": "' + b'x' * 6000)
