@@ -65,8 +65,10 @@ int daqd_batch_gather(struct udaq_reader *reader, const struct daqd_stream *stre
 		n = fr.nsamples;
 		if (limit && fr.first_sample + n > limit)
 			n = fr.first_sample >= limit ? 0 : limit - fr.first_sample;
-		if (b->frames == 0)
+		if (b->frames == 0) {
 			b->first_sample = fr.first_sample;
+			b->timestamp_ns = fr.timestamp_ns;
+		}
 		if (n) {
 			b->iov[b->niov].iov_base = (void *)fr.samples;
 			b->iov[b->niov].iov_len = (size_t)n * stream->sample_bytes;

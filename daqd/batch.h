@@ -27,6 +27,7 @@
  * @ring_bytes: bytes to udaq_reader_release() once the payload is used.
  * @frames: frames in the batch.
  * @first_sample: device sample index of the first payload sample.
+ * @timestamp_ns: the first frame's timestamp (ns since the start).
  * @samples: multi-channel samples in @iov (contiguous device indices).
  * @lost_bytes: ring bytes a lossy reader lost before this batch.
  * @limit_reached: the stream's max_samples has been reached.
@@ -40,6 +41,7 @@ struct daqd_batch {
 	size_t ring_bytes;
 	size_t frames;
 	uint64_t first_sample;
+	uint64_t timestamp_ns;
 	uint64_t samples;
 	uint64_t lost_bytes;
 	bool limit_reached;

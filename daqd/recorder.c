@@ -262,7 +262,7 @@ static bool rotate_due(struct recorder *r)
 }
 
 /* Consume one gathered batch. Return 0, or -errno after failing the sink. */
-static int consume(struct recorder *r, struct daqd_batch *b, uint64_t ts_ns)
+static int consume(struct recorder *r, struct daqd_batch *b)
 {
 	const struct daqd_stream *st = r->base.stream;
 	size_t sb = st->sample_bytes;
@@ -288,7 +288,8 @@ static int consume(struct recorder *r, struct daqd_batch *b, uint64_t ts_ns)
 	}
 	while (off < b->bytes) {
 		uint64_t index = first + off / sb;
-		struct timespec when = sample_time(st, index, ts_ns);
+		/* Free-running captures are dated by the first frame's timestamp. */
+		struct timespec when = sample_time(st, index, b->timestamp_ns);
 		struct iovec part[DAQD_BATCH_MAX_IOV];
 		size_t len = b->bytes - off, n, done = 0;
 		struct iovec *iov = b->iov;
@@ -371,9 +372,6 @@ static int drain(struct recorder *r)
 	int any = 0, ret;
 
 	while (r->reader) {
-		struct udaq_span span;
-		uint64_t ts_ns = 0;
-
 		ret = daqd_batch_gather(r->reader, st, BATCH_BYTES, &b);
 		if (ret == -ESTALE)
 			continue;	/* overrun while parsing: the next peek resyncs */
@@ -387,14 +385,6 @@ static int drain(struct recorder *r)
 		}
 		if (ret == 0)
 			break;
-		if (b.samples) {
-			struct udaq_frame fr;
-
-			/* The first frame's timestamp dates a free-running capture. */
-			if (udaq_reader_peek(r->reader, &span) == 0 &&
-			    udaq_frame_parse(span.data, span.len, &fr) > 0)
-				ts_ns = fr.timestamp_ns;
-		}
 		/*
 		 * Under the overwrite policy the device may be rewriting what
 		 * we read: record a checked copy, or nothing (the next batch's
@@ -404,7 +394,7 @@ static int drain(struct recorder *r)
 			udaq_reader_release(r->reader, b.ring_bytes);
 			continue;
 		}
-		ret = consume(r, &b, ts_ns);
+		ret = consume(r, &b);
 		if (ret)
 			return ret;
 		udaq_reader_release(r->reader, b.ring_bytes);
