@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Default locations shared by daqd and daqctl, so that both agree. */
+/* Paths: default locations shared by daqd and daqctl, directory creation. */
 #ifndef DAQD_PATHS_H
 #define DAQD_PATHS_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /*
  * daqd_default_socket_path() - The control socket when none is configured:
@@ -12,5 +13,11 @@
  * "" (no socket) when none of these is known.
  */
 void daqd_default_socket_path(char *buf, size_t len);
+
+/*
+ * daqd_mkdir_p() - Make @path and any missing parents with @mode.
+ * Return: 0 if @path is (now) a directory, -ENOTDIR, -ENAMETOOLONG, -errno.
+ */
+int daqd_mkdir_p(const char *path, mode_t mode);
 
 #endif /* DAQD_PATHS_H */

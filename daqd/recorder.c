@@ -10,6 +10,7 @@
  * metadata says, and every closed file is complete.
  */
 #include "recorder.h"
+#include "paths.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -587,9 +588,16 @@ int daqd_recorder_new(const struct daqd_config *cfg, struct daqd_sink **out,
 
 	if (!r)
 		return -ENOMEM;
-	r->dirfd = open(cfg->output_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (r->dirfd < 0 || fstat(r->dirfd, &stbuf)) {
-		ret = -errno;
+	/* A user naming a new directory expects it to be made, not an error. */
+	ret = daqd_mkdir_p(cfg->output_dir, 0755);
+	if (!ret) {
+		r->dirfd = open(cfg->output_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (r->dirfd < 0 || fstat(r->dirfd, &stbuf))
+			ret = -errno;
+	} else {
+		r->dirfd = -1;
+	}
+	if (ret) {
 		snprintf(err, errlen, "output directory '%s': %s", cfg->output_dir,
 			 strerror(-ret));
 		if (r->dirfd >= 0)

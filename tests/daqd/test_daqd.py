@@ -192,7 +192,11 @@ def case_record(tmp):
     for chans, rate, dur, ring in ((4, 1000000, 2, '16M'), (3, 100000, 0.5, '16M'),
                                    (1, 48000, 0.25, '1M'), (8, 200000, 0.5, '64K')):
         rec = os.path.join(tmp, f'rec{chans}')
-        os.mkdir(rec)
+        if chans == 1:
+            # A directory that does not exist yet is made, parents included.
+            rec = os.path.join(tmp, 'new', 'nested', 'rec1')
+        else:
+            os.mkdir(rec)
         t0 = time.time()
         p = run(['--device', 'sim', '--test-pattern', '--rate', str(rate), '--channels',
                  str(chans), '--duration', str(dur), '--ring-size', ring,
@@ -217,6 +221,13 @@ def case_record(tmp):
         # numpy loads the data directly.
         data = np.fromfile(meta.replace('-meta', '-data'), dtype='<i2').reshape(-1, chans)
         check(data.shape == (want, chans), f'shape {data.shape}')
+    # An output path under a regular file cannot be made: a clear error.
+    blocker = os.path.join(tmp, 'plainfile')
+    open(blocker, 'w').close()
+    p = run(['--device', 'sim', '--duration', '0.1', '--output', os.path.join(blocker, 'x'),
+             '--socket', ''])
+    check(p.returncode != 0 and 'Not a directory' in p.stderr and blocker in p.stderr,
+          f'output under a file: rc {p.returncode}, {p.stderr}')
 
 
 def case_stdout(tmp):
