@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "sigmf.h"
+#include "fdio.h"
 #include "stream_client.h"
 #include "stream_verify.h"
 
@@ -245,24 +246,6 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static void print_hello(const struct dqs_hello *h)
 {
 	fprintf(stderr, "daqcat: acquisition %" PRIu64 " from %s (%s)\n", h->acq_id,
@@ -362,7 +345,7 @@ static int sigmf_data(struct sigmf_out *s, const struct dqs_hello *h, const stru
 		ret = daqd_sigmf_add_gap(&s->meta, s->file_samples, s->pending_lost, d->first_sample);
 	s->pending_lost = 0;
 	if (!ret)
-		ret = write_all(s->data_fd, d->samples, dqs_data_payload_len(d->nsamples, d->nchan));
+		ret = daqd_write_all(s->data_fd, d->samples, dqs_data_payload_len(d->nsamples, d->nchan));
 	if (ret)
 		return ret;
 	s->file_samples += d->nsamples;
@@ -509,7 +492,7 @@ int main(int argc, char **argv)
 		} else if (o.text) {
 			print_text(hello, &ev.data);
 		} else if (!o.verify) {
-			ret = write_all(STDOUT_FILENO, ev.data.samples,
+			ret = daqd_write_all(STDOUT_FILENO, ev.data.samples,
 					dqs_data_payload_len(ev.data.nsamples, ev.data.nchan));
 			if (ret) {
 				if (ret != -EPIPE)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "sigmf.h"
+#include "fdio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -173,22 +174,6 @@ fail:
 	return NULL;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int daqd_sigmf_write_meta(int dirfd, const char *name, struct json_object *obj,
 			  bool sync)
 {
@@ -206,9 +191,9 @@ int daqd_sigmf_write_meta(int dirfd, const char *name, struct json_object *obj,
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
-	ret = write_all(fd, text, len);
+	ret = daqd_write_all(fd, text, len);
 	if (!ret)
-		ret = write_all(fd, "\n", 1);
+		ret = daqd_write_all(fd, "\n", 1);
 	if (!ret && sync && fdatasync(fd))
 		ret = -errno;
 	if (close(fd) && !ret)
