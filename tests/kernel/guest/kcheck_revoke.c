@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <sys/mman.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static sigjmp_buf jb;
@@ -42,9 +43,10 @@ int cmd_revoke(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_sigbus };
 	char path[256];
 	size_t last;
+	int r, pfd[2], status;
 	uint32_t cnt;
 	struct kdev d;
-	int r;
+	pid_t child;
 
 	if (argc != 4)
 		return !check(false, "revoke: usage: revoke uioN pciaddr unbind|remove");
@@ -63,6 +65,25 @@ int cmd_revoke(int argc, char **argv)
 	      !read_faults(d.ring + d.size[1]),
 	      "revoke: maps readable before %s", argv[3]);
 
+	/*
+	 * A child inherits the mappings by fork() (it never called mmap on
+	 * the node): the revocation must reach its copies as well.
+	 */
+	if (pipe(pfd)) {
+		kdev_close(&d);
+		return !check(false, "revoke: pipe");
+	}
+	child = fork();
+	if (child == 0) {
+		char c;
+
+		close(pfd[1]);
+		if (read(pfd[0], &c, 1) != 1)
+			_exit(3);
+		_exit(read_faults(d.ring + last) && read_faults(d.desc) ? 0 : 1);
+	}
+	close(pfd[0]);
+
 	if (!strcmp(argv[3], "remove"))
 		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/remove", argv[2]);
 	else
@@ -77,6 +98,13 @@ int cmd_revoke(int argc, char **argv)
 	      read_faults(d.ring + d.size[1]) && read_faults(d.ring + d.size[1] + last),
 	      "revoke: ring (both copies) raises SIGBUS after %s", argv[3]);
 	check(read_faults(d.desc), "revoke: desc raises SIGBUS after %s", argv[3]);
+	status = -1;
+	if (child > 0 && write(pfd[1], "x", 1) == 1)
+		waitpid(child, &status, 0);
+	close(pfd[1]);
+	check(child > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "revoke: a forked child's inherited ring and desc raise SIGBUS too (status 0x%x)",
+	      (unsigned int)status);
 	check(read_faults(d.regs), "revoke: regs raises SIGBUS after %s", argv[3]);
 	errno = 0;
 	check(read(d.fd, &cnt, sizeof(cnt)) < 0, "revoke: read on the node fails (%s)",
