@@ -8,10 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "edu.h"
 #include "stream_internal.h"
 
 static const struct udaq_digitizer_ops *const drivers[] = {
 	&udaq_refdaq_ops,
+	&udaq_edu_ops,
 };
 
 int udaq_digitizer_open(struct udaq_dev *dev, struct udaq_digitizer **out)
