@@ -430,10 +430,59 @@ static int ini_on_key(void *user, const char *section, const char *name,
 	return 1;
 }
 
+/*
+ * inih reads a line into a fixed buffer and parses what does not fit as
+ * further lines: a long value would be cut short, silently when the rest
+ * happens to look like a comment or a key. So lines are read here, and one
+ * that does not fit inih's buffer, or holds a NUL byte (which would end the
+ * value early), stops the parse and is reported.
+ */
+struct line_reader {
+	FILE *f;
+	int line;
+	int bad_line;		/* 1-based; 0: none */
+	int max;		/* longest line accepted, newline excluded */
+	bool nul;
+};
+
+static char *read_line(char *str, int num, void *stream)
+{
+	struct line_reader *lr = stream;
+	int i = 0, ch = EOF;
+
+	if (lr->bad_line || num < 2)
+		return NULL;
+	lr->max = num - 2;
+	while (i < num - 1 && (ch = getc(lr->f)) != EOF) {
+		str[i++] = (char)ch;
+		if (ch == '\n')
+			break;
+	}
+	if (i == 0)
+		return NULL;
+	lr->line++;
+	str[i] = '\0';
+	if (memchr(str, '\0', (size_t)i)) {
+		lr->nul = true;
+		lr->bad_line = lr->line;
+		return NULL;
+	}
+	if (i == num - 1 && str[i - 1] != '\n') {
+		/* The buffer is full: fine only if the line ends right here. */
+		ch = getc(lr->f);
+		if (ch != EOF && ch != '\n') {
+			lr->bad_line = lr->line;
+			return NULL;
+		}
+	}
+	return str;
+}
+
 int daqd_config_load(struct daqd_config *cfg, const char *path,
 		     char *err, size_t errlen)
 {
 	struct load_state st = { .cfg = cfg };
+	struct line_reader lr = { 0 };
 	FILE *f = fopen(path, "re");
 	int line;
 
@@ -443,11 +492,20 @@ int daqd_config_load(struct daqd_config *cfg, const char *path,
 		errf(err, errlen, "config file '%s': %s", path, strerror(e));
 		return -e;
 	}
-	line = ini_parse_file(f, ini_on_key, &st);
+	lr.f = f;
+	line = ini_parse_stream(read_line, &lr, ini_on_key, &st);
 	fclose(f);
 	if (st.ret) {
 		errf(err, errlen, "%s:%d: %s", path, line, st.msg);
 		return st.ret;
+	}
+	if (lr.bad_line) {
+		if (lr.nul)
+			errf(err, errlen, "%s:%d: line contains a NUL byte", path, lr.bad_line);
+		else
+			errf(err, errlen, "%s:%d: line too long (at most %d characters)",
+			     path, lr.bad_line, lr.max);
+		return -EINVAL;
 	}
 	if (line) {
 		errf(err, errlen, "%s:%d: syntax error (expected [section] or key = value)",

@@ -179,6 +179,46 @@ static void test_bad_file(void **state)
 	expect_file_error("[acquisition]\nthis line is junk\n", ":2:", "syntax");
 }
 
+/*
+ * inih splits a line longer than its buffer and parses the rest as more
+ * lines; a value must never be cut short (here the rest looks like a
+ * comment, so the cut used to go unnoticed).
+ */
+static void test_long_line(void **state)
+{
+	char text[600], value[300];
+
+	(void)state;
+	memset(value, 'a', 192);
+	memcpy(value + 192, ";bbbb", 6);
+	snprintf(text, sizeof(text), "[output]\ndir = /%s\n[acquisition]\nrate = 5\n", value);
+	expect_file_error(text, ":2:", "too long");
+	memset(value, 'a', 299);
+	value[299] = 0;
+	snprintf(text, sizeof(text), "[output]\ndir = /%s\n", value);
+	expect_file_error(text, ":2:", "too long");
+}
+
+static void test_nul_in_file(void **state)
+{
+	static const char text[] = "[output]\ndir = /data\0/other\n";
+	struct daqd_config cfg;
+	char err[256];
+	char path[] = "/tmp/daqd-test-XXXXXX";
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)sizeof(text) - 1);
+	close(fd);
+	daqd_config_defaults(&cfg);
+	assert_int_equal(daqd_config_load(&cfg, path, err, sizeof(err)), -EINVAL);
+	if (!strstr(err, ":2:") || !strstr(err, "NUL"))
+		fail_msg("message was: %s", err);
+	daqd_config_free(&cfg);
+	unlink(path);
+}
+
 static void test_missing_file(void **state)
 {
 	struct daqd_config cfg;
@@ -218,6 +258,8 @@ int main(void)
 		cmocka_unit_test(test_unknown_flag),
 		cmocka_unit_test(test_file_and_override),
 		cmocka_unit_test(test_bad_file),
+		cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_nul_in_file),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_check),
 	};
