@@ -238,15 +238,16 @@ static int set_number(const struct key_desc *k, void *slot, const char *value,
 			char tmp[64];
 			size_t n = strlen(value);
 
-			if (n >= sizeof(tmp))
-				n = sizeof(tmp) - 1;
-			memcpy(tmp, value, n);
-			tmp[n] = 0;
-			if (n >= 2 && !strcmp(tmp + n - 2, "ms")) {
-				tmp[n - 2] = 'u';
-				tmp[n - 1] = 0;
+			/* Cutting a longer value could drop its unit suffix. */
+			ret = -EINVAL;
+			if (n < sizeof(tmp)) {
+				memcpy(tmp, value, n + 1);
+				if (n >= 2 && !strcmp(tmp + n - 2, "ms")) {
+					tmp[n - 2] = 'u';
+					tmp[n - 1] = 0;
+				}
+				ret = parse_scaled(tmp, "sumhd", sec, &v);
 			}
-			ret = parse_scaled(tmp, "sumhd", sec, &v);
 		}
 		if (ret) {
 			errf(err, errlen, "%s '%s': expected seconds %s (suffix ms, s, m, h, d allowed)",

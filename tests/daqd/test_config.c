@@ -219,6 +219,28 @@ static void test_nul_in_file(void **state)
 	unlink(path);
 }
 
+/* A long seconds value must not lose its unit ("...m" read as seconds). */
+static void test_long_seconds(void **state)
+{
+	struct daqd_config cfg;
+	char err[256], value[128];
+	int ret;
+
+	(void)state;
+	memset(value, '0', sizeof(value));
+	value[0] = '1';
+	value[1] = '.';
+	value[80] = 'm';
+	value[81] = 0;
+	daqd_config_defaults(&cfg);
+	ret = daqd_config_set(&cfg, NULL, "duration", value, err, sizeof(err));
+	if (ret == 0)
+		assert_true(cfg.duration > 59.999 && cfg.duration < 60.001);
+	else
+		assert_int_equal(ret, -EINVAL);
+	daqd_config_free(&cfg);
+}
+
 static void test_missing_file(void **state)
 {
 	struct daqd_config cfg;
@@ -260,6 +282,7 @@ int main(void)
 		cmocka_unit_test(test_bad_file),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_nul_in_file),
+		cmocka_unit_test(test_long_seconds),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_check),
 	};
