@@ -184,7 +184,9 @@ def make_initramfs(tap, work, files):
     return path
 
 
-def boot(tap, args, work, initrd, phase, qemu):
+def boot(tap, args, work, initrd, phase, qemu, files=None):
+    """Boot one guest; return its FIGURE lines. Text the guest prints
+    between "@@FILE-BEGIN name" and "@@FILE-END" goes into @files[name]."""
     big = phase == "big"
     machine = "q35,kernel-irqchip=split" if args.iommu else "q35"
     append = f"console=ttyS0 panic=-1 loglevel=4 udaq.phase={phase} udaq.iommu={int(args.iommu)}"
@@ -206,6 +208,7 @@ def boot(tap, args, work, initrd, phase, qemu):
     p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT)
     console, dmesg, in_dmesg, ended = [], [], False, False
+    in_file = None
     figures = []
     failed_before = tap.failed
     deadline = t0 + args.timeout
@@ -227,7 +230,16 @@ def boot(tap, args, work, initrd, phase, qemu):
         while b"\n" in buf:
             raw, buf = buf.split(b"\n", 1)
             line = raw.decode("utf-8", "replace").rstrip("\r")
-            if line.startswith("@@DMESG-BEGIN"):
+            if in_file is not None:
+                if line.startswith("@@FILE-END"):
+                    in_file = None
+                elif files is not None:
+                    files[in_file] += line + "\n"
+            elif line.startswith("@@FILE-BEGIN "):
+                in_file = line[13:].strip()
+                if files is not None:
+                    files[in_file] = ""
+            elif line.startswith("@@DMESG-BEGIN"):
                 in_dmesg = True
             elif line.startswith("@@DMESG-END"):
                 in_dmesg = False
@@ -242,6 +254,10 @@ def boot(tap, args, work, initrd, phase, qemu):
             elif line.startswith("@@FIGURE "):
                 figures.append(line[9:])
                 tap.comment("FIGURE " + line[9:])
+            elif line.startswith("@@MARK "):
+                # Host time of a point in the guest: under -icount the
+                # guest's own clock is virtual.
+                figures.append(f"mark_{line[7:].strip()} host_s={time.monotonic():.6f}")
             elif line.startswith("@@END"):
                 ended = True
             else:
