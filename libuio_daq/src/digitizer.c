@@ -96,7 +96,18 @@ int udaq_digitizer_reset(struct udaq_digitizer *dg)
 
 int udaq_digitizer_wait(struct udaq_digitizer *dg, int timeout_ms)
 {
-	return dg ? dg->ops->wait(dg, timeout_ms) : -EINVAL;
+	int ret;
+
+	if (!dg)
+		return -EINVAL;
+	ret = dg->ops->wait(dg, timeout_ms);
+	/*
+	 * Every wake-up: where no lossless reader holds the device, let it go.
+	 * Not once it is gone: its registers may be revoked.
+	 */
+	if (ret >= 0 && dg->ring)
+		udaq_ring_follow_device(dg->ring);
+	return ret;
 }
 
 int udaq_digitizer_status(struct udaq_digitizer *dg,

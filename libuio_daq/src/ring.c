@@ -225,6 +225,8 @@ void udaq_reader_free(struct udaq_reader *reader)
 		__atomic_sub_fetch(&ring->nlossless, 1, __ATOMIC_RELAXED);
 		if (min_lossless_locked(ring, &min))
 			publish_locked(ring, min);
+		else	/* the last one: nothing holds the device any more */
+			publish_locked(ring, load_wr(ring));
 	}
 	pthread_mutex_unlock(&ring->lock);
 	free(reader);
@@ -304,6 +306,24 @@ int udaq_reader_check(const struct udaq_reader *reader,
 	return 0;
 }
 
+/*
+ * With no lossless reader nobody holds the device: publish its own write
+ * position, so that the stop policy never waits for a lossy reader, nor
+ * for no reader at all.
+ */
+void udaq_ring_follow_device(struct udaq_ring *ring)
+{
+	uint64_t w;
+
+	if (__atomic_load_n(&ring->nlossless, __ATOMIC_RELAXED))
+		return;
+	w = load_wr(ring);
+	pthread_mutex_lock(&ring->lock);
+	if (ring->nlossless == 0)
+		publish_locked(ring, w);
+	pthread_mutex_unlock(&ring->lock);
+}
+
 /* Move the cursor to @pos (already validated) and let the device go. */
 static void advance(struct udaq_reader *reader, uint64_t pos)
 {
@@ -316,18 +336,8 @@ static void advance(struct udaq_reader *reader, uint64_t pos)
 		if (min_lossless_locked(ring, &min))
 			publish_locked(ring, min);
 		pthread_mutex_unlock(&ring->lock);
-	} else if (__atomic_load_n(&ring->nlossless, __ATOMIC_RELAXED) == 0) {
-		/*
-		 * With no lossless reader nobody holds the device; publish
-		 * its own write position so that the stop policy never
-		 * waits for a lossy reader.
-		 */
-		uint64_t w = load_wr(ring);
-
-		pthread_mutex_lock(&ring->lock);
-		if (ring->nlossless == 0)
-			publish_locked(ring, w);
-		pthread_mutex_unlock(&ring->lock);
+	} else {
+		udaq_ring_follow_device(ring);
 	}
 }
 

@@ -19,6 +19,14 @@
  */
 int udaq_ring_set_guard(struct udaq_ring *ring, size_t guard);
 
+/*
+ * If no lossless reader holds the device, publish its write position as
+ * the read position (stop policy: the device never waits for lossy
+ * readers). Called on every lossy release and after every digitizer wait,
+ * so a device with only lossy readers, or none, runs on. Any thread.
+ */
+void udaq_ring_follow_device(struct udaq_ring *ring);
+
 enum udaq_reader_mode udaq_reader_mode(const struct udaq_reader *reader);
 struct udaq_ring *udaq_reader_ring(const struct udaq_reader *reader);
 

@@ -211,6 +211,115 @@ static void test_lossless_and_lossy(void **state)
 	sim_close(&s);
 }
 
+/*
+ * Stop policy with no lossless reader: a lossy reader that never reads,
+ * or no reader at all, must not hold the device. Free-running, a held
+ * device would stall for good; paced, it would drop frames. Both run on,
+ * and dropping the last lossless reader lets a held device go at once.
+ */
+static void run_unheld(bool with_lossy, bool paced)
+{
+	struct udaq_digitizer_config cfg = {
+		.chan_mask = 0x3, .frame_samples = 256, .policy = UDAQ_POLICY_STOP,
+		.test_pattern = true, .freerun = !paced,
+		.sample_rate = paced ? 1000000 : 0,
+	};
+	struct udaq_digitizer_status st;
+	struct udaq_reader *lossy = NULL;
+	struct sim s;
+	uint64_t t0;
+
+	sim_open(&s, "sim:ring=64K,chunk=4K");
+	sim_configure(&s, &cfg);
+	if (with_lossy)
+		assert_int_equal(udaq_reader_new(udaq_digitizer_ring(s.dg),
+						 UDAQ_READER_LOSSY, &lossy), 0);
+	assert_int_equal(udaq_digitizer_start(s.dg), 0);
+	/* 32 rings' worth through a 64 KiB ring nobody reads. */
+	t0 = mono_ns();
+	do {
+		assert_true(udaq_digitizer_wait(s.dg, 100) >= 0);
+		assert_int_equal(udaq_digitizer_status(s.dg, &st), 0);
+		assert_true(mono_ns() - t0 < UINT64_C(20000000000));
+	} while (st.wr_ptr < 32 * 65536);
+	assert_int_equal(udaq_digitizer_stop(s.dg), 0);
+	assert_int_equal(udaq_digitizer_status(s.dg, &st), 0);
+	assert_int_equal(st.lost_samples, 0);
+	assert_false(st.err_overflow);
+	if (lossy) {
+		struct udaq_span sp;
+
+		/* The reader is told it was lapped, by exactly what it missed. */
+		assert_int_equal(udaq_reader_peek(lossy, &sp), 0);
+		assert_true(sp.lost > st.wr_ptr - 65536);
+		assert_int_equal(sp.lost + sp.len, st.wr_ptr);
+		udaq_reader_free(lossy);
+	}
+	sim_close(&s);
+}
+
+static void test_unheld_no_reader(void **state)
+{
+	(void)state;
+	run_unheld(false, false);
+	run_unheld(false, true);
+}
+
+static void test_unheld_lossy_reader(void **state)
+{
+	(void)state;
+	run_unheld(true, false);
+	run_unheld(true, true);
+}
+
+/* The last lossless reader freed while the device waits for it. */
+static void test_last_lossless_freed(void **state)
+{
+	struct udaq_digitizer_config cfg = {
+		.chan_mask = 0x1, .frame_samples = 256, .policy = UDAQ_POLICY_STOP,
+		.test_pattern = true, .freerun = true,
+	};
+	struct udaq_digitizer_status st;
+	struct udaq_reader *rd;
+	struct sim s;
+	uint64_t w0;
+	int i;
+
+	(void)state;
+	sim_open(&s, "sim:ring=64K,chunk=4K");
+	sim_configure(&s, &cfg);
+	assert_int_equal(udaq_reader_new(udaq_digitizer_ring(s.dg),
+					 UDAQ_READER_LOSSLESS, &rd), 0);
+	assert_int_equal(udaq_digitizer_start(s.dg), 0);
+	/* Nobody reads: the device fills the ring and waits (5 s at most). */
+	for (i = 0; i < 500; i++) {
+		sleep_ms(10);
+		assert_int_equal(udaq_digitizer_status(s.dg, &st), 0);
+		if (st.ring_full)
+			break;
+	}
+	assert_true(st.ring_full);
+	w0 = st.wr_ptr;
+	assert_true(w0 <= 65536);
+	udaq_reader_free(rd);
+	for (i = 0; i < 500; i++) {
+		sleep_ms(10);
+		assert_int_equal(udaq_digitizer_status(s.dg, &st), 0);
+		if (st.wr_ptr > w0)
+			break;
+	}
+	assert_true(st.wr_ptr > w0);	/* it went on at once, without a wait() */
+	/* And on for good while the acquisition thread waits. */
+	while (st.wr_ptr < w0 + 16 * 65536) {
+		assert_true(udaq_digitizer_wait(s.dg, 100) >= 0);
+		assert_int_equal(udaq_digitizer_status(s.dg, &st), 0);
+	}
+	assert_int_equal(udaq_digitizer_stop(s.dg), 0);
+	assert_int_equal(udaq_digitizer_status(s.dg, &st), 0);
+	assert_int_equal(st.lost_samples, 0);
+	sim_close(&s);
+}
+
 struct lossless_arg {
 	struct udaq_reader *rd;
 	struct checker ck;
@@ -445,6 +554,9 @@ int main(void)
 		cmocka_unit_test(test_device_gone),
 		cmocka_unit_test(test_dma_fault),
 		cmocka_unit_test(test_stalled_write_back),
+		cmocka_unit_test(test_unheld_no_reader),
+		cmocka_unit_test(test_unheld_lossy_reader),
+		cmocka_unit_test(test_last_lossless_freed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

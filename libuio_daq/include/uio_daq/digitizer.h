@@ -146,7 +146,10 @@ int udaq_digitizer_reset(struct udaq_digitizer *dg);
 
 /**
  * udaq_digitizer_wait() - Wait for the device to signal data or an error,
- * acknowledge it, re-arm the interrupt.
+ * acknowledge it, re-arm the interrupt. When the ring has no lossless
+ * reader, it also hands the device its own write position as the read
+ * position, so that under the stop policy a device read only by lossy
+ * readers (or by none) never waits: call it continuously while acquiring.
  * Thread safety: one thread (the acquisition thread).
  * Return: 1 if woken by the device, 0 on timeout, -ENODEV if the device is
  * gone, -EIO on a DMA error, -errno.
