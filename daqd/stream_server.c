@@ -91,6 +91,7 @@ struct client {
 	unsigned int nchan;
 
 	struct udaq_reader *reader;
+	bool from_start;		/* bound before the device started: owed sample 0 on */
 	bool have_next;
 	uint64_t next_dev;		/* device index accounted for to the client */
 	uint64_t void_end;		/* end of DATA voided by the last ABORT */
@@ -360,6 +361,7 @@ static int client_bind(struct net_sink *ns, struct client *c,
 		snprintf(why, whylen, "cannot create a reader: %s", strerror(-ret));
 		return ret;
 	}
+	c->from_start = !atomic_load(&st->started);
 
 	h.version = DQS_VERSION_MAJOR;
 	h.minor = DQS_VERSION_MINOR;
@@ -384,6 +386,8 @@ static int client_bind(struct net_sink *ns, struct client *c,
 		return -EINVAL;
 	}
 	c->have_next = false;
+	c->next_dev = 0;
+	c->frame_samples = 0;
 	c->void_end = 0;
 	c->data_msgs = 0;
 	c->limit_done = false;
@@ -445,6 +449,13 @@ static void client_unbind(struct net_sink *ns, struct client *c, uint32_t reason
 	       (c->void_end > c->next_dev ? c->void_end : c->next_dev);
 	if (c->reader && atomic_load(&ns->stream->started))
 		udaq_reader_peek(c->reader, &sp);
+	if (!c->frame_samples && sp.len) {
+		/* No frame reached this client: learn the size from one it left. */
+		struct udaq_frame fr;
+
+		if (udaq_frame_parse(sp.data, sp.len, &fr) == 1)
+			c->frame_samples = fr.nsamples;
+	}
 	c->slow_end = base + sp.len / ns->stream->frame_len * c->frame_samples;
 	c->end_total = atomic_load(&ns->stream->end_sample);
 	if (c->reader) {
@@ -699,7 +710,19 @@ static bool build_unit(struct net_sink *ns, struct client *c)
 		struct dqs_end e = { .end_sample = c->next_dev, .reason = c->end_reason };
 		uint8_t msg[DQS_END_BYTES];
 
-		if (c->have_next && c->end_total > c->next_dev) {
+		if (!c->have_next && c->from_start) {
+			/* Owed everything from sample 0 and got no frame of it. */
+			c->have_next = true;
+			c->next_dev = 0;
+		}
+		if (!c->have_next) {
+			/*
+			 * Joined mid-run and saw no frame: there is no sample it
+			 * was owed, but END still says where the device ended.
+			 */
+			if (c->end_total > c->next_dev)
+				c->next_dev = c->end_total;
+		} else if (c->end_total > c->next_dev) {
 			uint64_t slow_to = c->slow_end < c->end_total ? c->slow_end : c->end_total;
 
 			if (slow_to > c->next_dev) {

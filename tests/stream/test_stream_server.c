@@ -532,6 +532,49 @@ static void test_stop_while_stalled(void **state)
 	rig_close(&r);
 }
 
+/*
+ * Acquisitions so short that a client may see no frame at all: its END
+ * still names the device's end, and its GAPs account for every sample
+ * from 0 (it was there from the start) that no DATA brought.
+ */
+static void test_short_runs(void **state)
+{
+	struct rig_config rc = { .sim_opts = "ring=1M,channels=4", .rate = 500000,
+				 .chan_mask = 0xf };
+	struct rig r;
+
+	(void)state;
+	assert_int_equal(rig_open(&r, &rc), 0);
+	for (int k = 0; k < 6; k++) {
+		struct cli cl;
+		uint64_t gaps;
+
+		memset(&cl, 0, sizeof(cl));
+		cl.addr = k % 2 ? r.tcp_addr : r.unix_addr;
+		cl.rq.decimation = 1;
+		pthread_create(&cl.th, NULL, cli_thread, &cl);
+		wait_requests(&r, 1);
+		assert_int_equal(rig_start(&r), 0);
+		usleep((useconds_t)k * 2000);
+		rig_stop(&r);
+		pthread_join(cl.th, NULL);
+		if (cl.ret)
+			fail_msg("run %d: %s", k, cl.err);
+		assert_true(cl.got_hello && cl.got_end);
+		assert_int_equal(dqs_verify_errors(&cl.v), 0);
+		gaps = cl.v.gap_samples[DQS_GAP_CLIENT_SLOW] +
+		       cl.v.gap_samples[DQS_GAP_DEVICE_OVERFLOW];
+		assert_int_equal(cl.end_sample, atomic_load(&r.st.end_sample));
+		if (cl.have_first)
+			assert_int_equal(cl.first_index, 0);
+		assert_int_equal(cl.v.samples + gaps, cl.end_sample);
+		print_message("  run %d: end %llu, %llu samples, %llu in gaps\n", k,
+			      (unsigned long long)cl.end_sample,
+			      (unsigned long long)cl.v.samples, (unsigned long long)gaps);
+	}
+	rig_close(&r);
+}
+
 /* A client that requests and then never reads is closed after the stall timeout. */
 static void test_stalled_client(void **state)
 {
@@ -574,6 +617,7 @@ int main(void)
 		cmocka_unit_test(test_stop_while_stalled),
 		cmocka_unit_test(test_burst_and_garbage),
 		cmocka_unit_test(test_stalled_client),
+		cmocka_unit_test(test_short_runs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
