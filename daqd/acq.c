@@ -106,6 +106,7 @@ static void *acq_thread(void *arg)
 				 strerror(-ret));
 			set_error(acq, msg);
 			daqd_log(DAQD_LOG_ERR, "acquisition: %s", msg);
+			atomic_store(&acq->stream.end_reason, DAQD_END_DEVICE_ERROR);
 			end = DAQD_ACQ_FAILED;
 			by_itself = true;
 			break;
@@ -167,6 +168,7 @@ int daqd_acq_start(struct daqd_acq *acq)
 	acq->stream.frame_len = udaq_digitizer_frame_len(acq->dg);
 	acq->stream.acq_id++;
 	atomic_store(&acq->stream.end_sample, 0);
+	atomic_store(&acq->stream.end_reason, DAQD_END_STOPPED);
 	atomic_store(&acq->stream.started, false);
 	atomic_store(&acq->stop_req, false);
 	pthread_mutex_lock(&acq->lock);

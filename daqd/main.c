@@ -383,6 +383,13 @@ static int run(struct daqd *d)
 			daqd_control_dispatch(d->ctl);
 	}
 	daqd_notify_stopping();
+	{
+		/* Still running: it ends because daqd exits (unless it just failed). */
+		uint32_t stopped = DAQD_END_STOPPED;
+
+		atomic_compare_exchange_strong(&d->acq.stream.end_reason, &stopped,
+					       DAQD_END_SHUTDOWN);
+	}
 	daqd_acq_stop(&d->acq);
 	daqd_status_tick(d);
 	daqd_log_status_end();

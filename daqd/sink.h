@@ -111,6 +111,14 @@ struct daqd_stream {
 	uint64_t acq_id;
 	atomic_bool started;
 	_Atomic uint64_t end_sample;
+	_Atomic uint32_t end_reason;	/* enum daqd_end_reason, set before the device stops */
+};
+
+/* Why an acquisition ended, for sinks that tell their peers (stream END). */
+enum daqd_end_reason {
+	DAQD_END_STOPPED = 1,		/* --duration, a control stop, end of sample limit */
+	DAQD_END_SHUTDOWN = 2,		/* daqd is exiting (SIGTERM, SIGINT) */
+	DAQD_END_DEVICE_ERROR = 3,	/* DMA error, device gone */
 };
 
 enum daqd_sink_state {

@@ -434,6 +434,16 @@ static void client_detach_unit(struct net_sink *ns, struct client *c)
 	}
 }
 
+/* The wire's END reason for why the acquisition ended. */
+static uint32_t end_reason(const struct daqd_stream *st)
+{
+	switch (atomic_load(&st->end_reason)) {
+	case DAQD_END_SHUTDOWN: return DQS_END_SHUTDOWN;
+	case DAQD_END_DEVICE_ERROR: return DQS_END_DEVICE_ERROR;
+	default: return DQS_END_STOPPED;
+	}
+}
+
 static void client_unbind(struct net_sink *ns, struct client *c, uint32_t reason)
 {
 	struct udaq_span sp = { 0 };
@@ -946,9 +956,11 @@ static void sync_control(struct net_sink *ns, int64_t now)
 		}
 		if (!drained(ns, now))
 			return;	/* acknowledged once drained */
+		uint32_t reason = end_reason(ns->stream);
+
 		for (size_t i = 0; i < ns->nclients; i++)
 			if (ns->clients[i]->state == C_STREAM && ns->clients[i]->reader)
-				client_unbind(ns, ns->clients[i], DQS_END_STOPPED);
+				client_unbind(ns, ns->clients[i], reason);
 		ns->stream = NULL;
 		ns->draining = false;
 	}

@@ -149,8 +149,24 @@ def main():
         r = verify(rec, channels=CHANNELS)
         check(r['lost'] == 0, f'daqd recording lost samples: {r}')
 
+        for name in 'abc':
+            check('acquisition ended at sample' in outs[name] and '(stopped)' in outs[name],
+                  f'daqcat {name} was not told of a stop: {outs[name]}')
+
+        # A client streaming while daqd shuts down is told so (END reason 2).
+        daqctl(ctl, 'start')
+        e = cat(['--verify', f'unix:{usock}'])
+
+        def streaming():
+            cl = net_sink(daqctl(ctl, 'stats')).get('clients', [])
+            return any(c.get('state') == 'streaming' and c.get('sent', 0) > 0 for c in cl)
+        wait_for(streaming, 10, 'a client streaming in the second acquisition')
         daqd.send_signal(signal.SIGTERM)
         check(daqd.wait(timeout=20) == 0, f'daqd exited {daqd.returncode}')
+        _, err = e.communicate(timeout=20)
+        check(e.returncode == 0, f'daqcat e exited {e.returncode}: {err}')
+        check('(shutdown)' in err and 'verify: OK' in err,
+              f'daqcat e was not told of the shutdown: {err}')
         check(not os.path.exists(usock), 'daqd left its stream socket behind')
         print(f'ok: 4 clients, {t["samples"]} samples each, recording {r["samples"]} samples')
     finally:
@@ -214,10 +230,47 @@ def config_and_errors():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def device_error():
+    """A DMA error on the device: a streaming client's END says so (reason 3)."""
+    tmp = tempfile.mkdtemp(prefix='stream-e2e-err-')
+    daqd = None
+    try:
+        usock = os.path.join(tmp, 's.sock')
+        ctl = os.path.join(tmp, 'ctl.sock')
+        daqd = subprocess.Popen(
+            [DAQD, '-d', 'sim', '-r', '100000', '-c', '2', '-t', '--listen', f'unix:{usock}',
+             '--socket', ctl, '-q', '--status-interval', '0'],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        wait_for(lambda: os.path.exists(usock) and os.path.exists(ctl), 10, 'the sockets')
+        cat = subprocess.Popen([DAQCAT, '--verify', f'unix:{usock}'],
+                               stderr=subprocess.PIPE, text=True)
+
+        def streaming():
+            cl = net_sink(daqctl(ctl, 'stats')).get('clients', [])
+            return any(c.get('state') == 'streaming' and c.get('sent', 0) > 0 for c in cl)
+        wait_for(streaming, 10, 'the client streaming')
+        r = subprocess.run([DAQCTL, '-s', ctl, '--raw', '{"cmd": "sim-fault", "fault": "dma"}'],
+                           capture_output=True, text=True, timeout=10)
+        check(r.returncode == 0, f'sim-fault dma: {r.stdout} {r.stderr}')
+        _, err = cat.communicate(timeout=20)
+        check('(device-error)' in err and 'verify: OK' in err,
+              f'daqcat was not told of the device error: rc {cat.returncode}: {err}')
+        daqd.wait(timeout=20)
+        check(daqd.returncode == 1, f'daqd exited {daqd.returncode} after a DMA error')
+        daqd = None
+        print('ok: a device error ends the stream with END reason device-error')
+    finally:
+        if daqd and daqd.poll() is None:
+            daqd.kill()
+            daqd.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 if __name__ == '__main__':
     try:
         main()
         config_and_errors()
+        device_error()
     except Fail as e:
         print(f'FAIL: {e}', file=sys.stderr)
         sys.exit(1)
