@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include "paths.h"
@@ -396,7 +397,30 @@ struct load_state {
 	struct daqd_config *cfg;
 	char msg[256];
 	int ret;
+	bool seen[NKEYS];	/* a key set twice is an error, not "last wins" */
 };
+
+static int key_index(const char *section, const char *name)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (!strcmp(keys[i].section, section) && !strcmp(keys[i].key, name))
+			return (int)i;
+	return -1;
+}
+
+/* "device, acquisition, ...": every section of keys[], once each. */
+static void known_sections(char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (i && !strcmp(keys[i - 1].section, keys[i].section))
+			continue;
+		used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%s",
+					 used ? ", " : "", keys[i].section);
+	}
+}
 
 static bool section_known(const char *section)
 {
@@ -411,17 +435,33 @@ static int ini_on_key(void *user, const char *section, const char *name,
 {
 	struct load_state *st = user;
 	char msg[224];
-	int ret;
+	int ret, idx;
 
 	if (st->ret)
 		return 1;	/* report the first error only */
-	if (!section_known(section)) {
+	if (!section[0]) {
 		snprintf(st->msg, sizeof(st->msg),
-			 "unknown section [%s] (known: device, acquisition, output, control, daemon)",
-			 section);
+			 "key '%s' before any [section] (is this a daqd config file?)", name);
 		st->ret = -EINVAL;
 		return 0;
 	}
+	if (!section_known(section)) {
+		char known[128];
+
+		known_sections(known, sizeof(known));
+		snprintf(st->msg, sizeof(st->msg), "unknown section [%s] (known: %s)",
+			 section, known);
+		st->ret = -EINVAL;
+		return 0;
+	}
+	idx = key_index(section, name);
+	if (idx >= 0 && st->seen[idx]) {
+		snprintf(st->msg, sizeof(st->msg), "[%s] %s is set twice", section, name);
+		st->ret = -EINVAL;
+		return 0;
+	}
+	if (idx >= 0)
+		st->seen[idx] = true;
 	ret = daqd_config_set(st->cfg, section, name, value, msg, sizeof(msg));
 	if (ret) {
 		snprintf(st->msg, sizeof(st->msg), "[%s] %s", section, msg);
@@ -444,7 +484,25 @@ struct line_reader {
 	int bad_line;		/* 1-based; 0: none */
 	int max;		/* longest line accepted, newline excluded */
 	bool nul;
+	bool indented;
 };
+
+/*
+ * inih takes an indented line after a key as more of that key's value
+ * (and calls the handler with the key's name again), so "  prefix = x"
+ * under "dir = /data" would set dir to "prefix = x". Such lines are
+ * refused; blank and comment lines may be indented.
+ */
+static bool indented_content(const char *line)
+{
+	const char *p = line;
+
+	if (*p != ' ' && *p != '\t')
+		return false;
+	while (*p == ' ' || *p == '\t' || *p == '\r')
+		p++;
+	return *p && *p != '\n' && *p != ';' && *p != '#';
+}
 
 static char *read_line(char *str, int num, void *stream)
 {
@@ -465,6 +523,11 @@ static char *read_line(char *str, int num, void *stream)
 	str[i] = '\0';
 	if (memchr(str, '\0', (size_t)i)) {
 		lr->nul = true;
+		lr->bad_line = lr->line;
+		return NULL;
+	}
+	if (indented_content(str)) {
+		lr->indented = true;
 		lr->bad_line = lr->line;
 		return NULL;
 	}
@@ -493,6 +556,15 @@ int daqd_config_load(struct daqd_config *cfg, const char *path,
 		errf(err, errlen, "config file '%s': %s", path, strerror(e));
 		return -e;
 	}
+	{
+		struct stat sb;
+
+		if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+			errf(err, errlen, "config file '%s': is a directory", path);
+			fclose(f);
+			return -EINVAL;
+		}
+	}
 	lr.f = f;
 	line = ini_parse_stream(read_line, &lr, ini_on_key, &st);
 	fclose(f);
@@ -503,6 +575,9 @@ int daqd_config_load(struct daqd_config *cfg, const char *path,
 	if (lr.bad_line) {
 		if (lr.nul)
 			errf(err, errlen, "%s:%d: line contains a NUL byte", path, lr.bad_line);
+		else if (lr.indented)
+			errf(err, errlen, "%s:%d: indented line: INI would read it as more of the previous value; remove the indentation",
+			     path, lr.bad_line);
 		else
 			errf(err, errlen, "%s:%d: line too long (at most %d characters)",
 			     path, lr.bad_line, lr.max);

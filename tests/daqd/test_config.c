@@ -177,6 +177,48 @@ static void test_bad_file(void **state)
 	expect_file_error("[device]\nrate = 5\n", "[device]", "unknown key 'rate'");
 	expect_file_error("[output]\nfsync = perhaps\n", "fsync 'perhaps'", "true/false");
 	expect_file_error("[acquisition]\nthis line is junk\n", ":2:", "syntax");
+	/* The known sections are listed in full. */
+	expect_file_error("[foo]\nx = 1\n", "unknown section [foo]", "network");
+	/* Last-wins would hide a mistake. */
+	expect_file_error("[acquisition]\nrate = 5\nchannels = 2\nrate = 6\n", ":4:",
+			  "rate is set twice");
+	/* Not an INI file (e.g. --config /etc/passwd): says so. */
+	expect_file_error("rate = 5\n", ":1:", "before any [section]");
+}
+
+/*
+ * inih continues a value on an indented line: "  prefix = run7" after
+ * "dir = /data" would make the directory "prefix = run7". Refused; an
+ * indented comment or blank line is fine.
+ */
+static void test_indented_line(void **state)
+{
+	struct daqd_config cfg;
+	char err[256], *path;
+
+	(void)state;
+	expect_file_error("[output]\ndir = /tmp/x\n  prefix = run7\n", ":3:", "indented line");
+	expect_file_error("[acquisition]\nrate = 5\n\tchannels=2\n", ":3:", "indented line");
+	path = write_ini("[output]\n  ; a comment\n\t\n   \ndir = /tmp/x\nprefix = run7\n");
+	assert_int_equal(daqd_config_defaults(&cfg), 0);
+	assert_int_equal(daqd_config_load(&cfg, path, err, sizeof(err)), 0);
+	assert_string_equal(cfg.output_dir, "/tmp/x");
+	assert_string_equal(cfg.prefix, "run7");
+	daqd_config_free(&cfg);
+	unlink(path);
+	free(path);
+}
+
+static void test_directory_as_file(void **state)
+{
+	struct daqd_config cfg;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(daqd_config_defaults(&cfg), 0);
+	assert_int_equal(daqd_config_load(&cfg, "/tmp", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "is a directory"));
+	daqd_config_free(&cfg);
 }
 
 /*
@@ -280,6 +322,8 @@ int main(void)
 		cmocka_unit_test(test_unknown_flag),
 		cmocka_unit_test(test_file_and_override),
 		cmocka_unit_test(test_bad_file),
+		cmocka_unit_test(test_indented_line),
+		cmocka_unit_test(test_directory_as_file),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_nul_in_file),
 		cmocka_unit_test(test_long_seconds),
