@@ -109,6 +109,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "daqctl: --raw takes no command\n");
 		return 2;
 	}
+	/*
+	 * The system daemon's socket first: a member of its group is not
+	 * root, and would otherwise look in its own XDG_RUNTIME_DIR.
+	 */
+	if (!path[0] && !access(DAQD_SYSTEM_SOCKET, F_OK))
+		snprintf(path, sizeof(path), "%s", DAQD_SYSTEM_SOCKET);
 	if (!path[0])
 		daqd_default_socket_path(path, sizeof(path));
 	if (!path[0]) {

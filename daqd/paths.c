@@ -20,7 +20,7 @@ void daqd_default_socket_path(char *buf, size_t len)
 		return;
 	}
 	if (geteuid() == 0) {
-		snprintf(buf, len, "/run/daqd/daqd.sock");
+		snprintf(buf, len, "%s", DAQD_SYSTEM_SOCKET);
 		return;
 	}
 	dir = getenv("XDG_RUNTIME_DIR");

@@ -6,6 +6,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* The system daemon's control socket (daqd.service: RuntimeDirectory=daqd). */
+#define DAQD_SYSTEM_SOCKET "/run/daqd/daqd.sock"
+
 /*
  * daqd_default_socket_path() - The control socket when none is configured:
  * $RUNTIME_DIRECTORY/daqd.sock under systemd (RuntimeDirectory=daqd),
