@@ -241,17 +241,22 @@ int udaq_mmap(struct uio_info *info, struct vm_area_struct *vma)
 	if (ret)
 		return ret;
 
+	/*
+	 * remap_pfn_range() sets these, but behind an IOMMU the DMA helpers
+	 * insert pages (VM_MIXEDMAP) and do not: a map must never grow with
+	 * mremap() nor land in core dumps.
+	 */
+	udaq_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+
 	switch (mi) {
 	case REFDAQ_MAP_REGS:
 		ret = udaq_mmap_regs(ud, vma);
 		break;
 	case REFDAQ_MAP_RING:
-		if (ud->cfg.populate) {
+		if (ud->cfg.populate)
 			ret = udaq_mmap_ring(ud, vma);
-		} else {
-			udaq_vm_flags_set(vma, VM_PFNMAP | VM_IO | VM_DONTEXPAND |
-					  VM_DONTDUMP);
-		}
+		else
+			udaq_vm_flags_set(vma, VM_PFNMAP | VM_IO);
 		break;
 	default:
 		ret = udaq_mmap_desc(ud, vma);

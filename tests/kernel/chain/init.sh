@@ -39,7 +39,7 @@ t() {
 dmesg_clean() {
 	dmesg -c >/tmp/dmesg.part
 	cat /tmp/dmesg.part >>/tmp/dmesg.all
-	if grep -E 'WARNING|BUG:|Oops|Call Trace|[Ll]eak|[Cc]orrupt|general protection|UBSAN|KASAN|[Bb]ad page|refcount_t|DMAR: DRHD: handling fault|DMAR: \[DMA|EDU:' /tmp/dmesg.part >/tmp/dmesg.bad; then
+	if grep -E 'WARNING|BUG:|Oops|Call Trace|[Ll]eak|[Cc]orrupt|general protection|UBSAN|KASAN|[Bb]ad page|refcount_t|DMAR: DRHD: handling fault|DMAR: \[DMA|EDU:|segfault at|traps:' /tmp/dmesg.part >/tmp/dmesg.bad; then
 		notok "dmesg clean: $1"
 		sed 's/^/@@# /' /tmp/dmesg.bad
 	else

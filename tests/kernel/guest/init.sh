@@ -39,12 +39,20 @@ t() {
 		sed 's/^/@@# /' /tmp/t.out
 	fi
 }
+# kc subcommand args...: kcheck prints its own checks; its status is a check
+# of its own, so a crash before it printed them all cannot pass unnoticed.
+kc() {
+	local rc
+	kcheck "$@"
+	rc=$?
+	[ $rc = 0 ] || notok "kcheck $* exited with status $rc"
+}
 # Move the kernel log gathered so far into /tmp/dmesg.all and check that
 # this part of it has no warning, oops, leak or corruption report.
 dmesg_clean() {
 	dmesg -c >/tmp/dmesg.part
 	cat /tmp/dmesg.part >>/tmp/dmesg.all
-	if grep -E 'WARNING|BUG:|Oops|Call Trace|[Ll]eak|[Cc]orrupt|general protection|UBSAN|KASAN|[Bb]ad page|refcount_t|DMAR: DRHD: handling fault|DMAR: \[DMA' /tmp/dmesg.part >/tmp/dmesg.bad; then
+	if grep -E 'WARNING|BUG:|Oops|Call Trace|[Ll]eak|[Cc]orrupt|general protection|UBSAN|KASAN|[Bb]ad page|refcount_t|DMAR: DRHD: handling fault|DMAR: \[DMA|segfault at|traps:' /tmp/dmesg.part >/tmp/dmesg.bad; then
 		notok "dmesg clean: $1"
 		sed 's/^/@@# /' /tmp/dmesg.bad
 	else
@@ -81,32 +89,32 @@ phase_main() {
 	t "map0 addr is BAR0 ($1)" test $(($(cat /sys/class/uio/uio0/maps/map0/addr))) -eq $(($1))
 	t "map0 size is BAR0's length" test $(($(cat /sys/class/uio/uio0/maps/map0/size))) -eq $(($2 - $1 + 1))
 	t "no map3" test ! -e /sys/class/uio/uio0/maps/map3
-	kcheck maps uio0 0x1000000 28 $IOMMU
-	kcheck badmap uio0
-	kcheck dma uio0 1
-	kcheck lib uio0
-	kcheck irq uio0 20 msi
-	kcheck touch uio0 populated
+	kc maps uio0 0x1000000 28 $IOMMU
+	kc badmap uio0
+	kc dma uio0 1
+	kc lib uio0
+	kc irq uio0 20 msi
+	kc touch uio0 populated
 	dmesg_clean "load, maps, DMA, MSI"
 
 	t "reload with populate=0" reload populate=0
-	kcheck touch uio0 lazy
-	kcheck revoke uio0 $EDU unbind
+	kc touch uio0 lazy
+	kc revoke uio0 $EDU unbind
 	t "rebind after unbind (populate=0)" sh -c "echo $EDU > /sys/bus/pci/drivers/uio_daq/bind"
 	t "uio0 back after rebind" wait_uio uio0
 	t "reload with populate=1" reload
-	kcheck revoke uio0 $EDU unbind
+	kc revoke uio0 $EDU unbind
 	t "rebind after unbind" sh -c "echo $EDU > /sys/bus/pci/drivers/uio_daq/bind"
 	t "uio0 back after rebind" wait_uio uio0
-	kcheck revoke uio0 $EDU remove
+	kc revoke uio0 $EDU remove
 	t "rescan finds edu again" sh -c "echo 1 > /sys/bus/pci/rescan"
 	t "uio0 back after remove and rescan" wait_uio uio0
-	kcheck dma uio0 5
+	kc dma uio0 5
 	dmesg_clean "unbind and remove while mapped"
 
 	t "reload with force_intx=1" reload force_intx=1
-	kcheck irq uio0 20 intx
-	kcheck dma uio0 7
+	kc irq uio0 20 intx
+	kc dma uio0 7
 	dmesg_clean "INTx"
 
 	t "reload with defaults" reload
@@ -172,8 +180,8 @@ phase_big() {
 	t "uio_daq.ko loads with a 1 GiB ring, 64-bit DMA" insmod $M/uio_daq.ko ring_size=1G chunk_size=4M dma_bits=64
 	t "uio0 appears" wait_uio uio0
 	t "1 GiB ring in 256 chunks" test $(($(cat /sys/class/uio/uio0/maps/map1/size))) -eq $((1 << 30))
-	kcheck maps uio0 0x40000000 64 $IOMMU
-	kcheck dma uio0 1
+	kc maps uio0 0x40000000 64 $IOMMU
+	kc dma uio0 1
 	t "rmmod" rmmod uio_daq
 	settle
 	after=$(mem_free_kb)

@@ -163,6 +163,18 @@ int cmd_badmap(int argc, char **argv)
 	p = kdev_mmap(&d, 1, (size_t)pg * 3, PROT_READ | PROT_WRITE, MAP_SHARED, NULL);
 	if (check(p != MAP_FAILED, "badmap: partial ring mapping allowed"))
 		munmap(p, (size_t)pg * 3);
+	/* No map grows with mremap() (behind an IOMMU too: VM_DONTEXPAND). */
+	for (int mi = 0; mi < 3; mi++) {
+		p = kdev_mmap(&d, mi, d.size[mi], PROT_READ, MAP_SHARED, NULL);
+		if (!check(p != MAP_FAILED, "badmap: map %d maps for mremap", mi))
+			continue;
+		void *q = mremap(p, d.size[mi], d.size[mi] + (size_t)pg, MREMAP_MAYMOVE);
+
+		check(q == MAP_FAILED && errno == EFAULT,
+		      "badmap: mremap cannot grow map %d (EFAULT)", mi);
+		munmap(q == MAP_FAILED ? p : q, q == MAP_FAILED ? d.size[mi] :
+		       d.size[mi] + (size_t)pg);
+	}
 	kdev_close(&d);
 	return check_failures();
 }
