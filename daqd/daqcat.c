@@ -81,7 +81,9 @@ static void usage(FILE *f)
 		"                        accounting of every gap; exit 1 on any error\n"
 		"      --text            print samples as text: INDEX V0 V1 ...\n"
 		"  -f, --follow          keep going across acquisitions (after END)\n"
-		"  -T, --timeout MS      give up when the server is silent this long (5000)\n"
+		"  -T, --timeout MS      give up when the server is silent this long\n"
+		"                        (default 0: never; a vanished TCP server is\n"
+		"                        noticed by keepalive within about 11 s)\n"
 		"  -q, --quiet           no description, no summary\n"
 		"  -h, --help            this help\n"
 		"  -V, --version         version\n\n"
@@ -156,7 +158,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->decimation = 1;
-	o->timeout_ms = 5000;
+	o->timeout_ms = 0;
 	while ((c = getopt_long(argc, argv, "c:d:n:t:o:fT:qhV", lo, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -201,8 +203,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->follow = true;
 			break;
 		case 'T':
-			if (parse_u64(optarg, 3600000, &v) || !v) {
-				fprintf(stderr, "daqcat: --timeout '%s': expected 1 to 3600000 ms\n", optarg);
+			if (parse_u64(optarg, 3600000, &v)) {
+				fprintf(stderr, "daqcat: --timeout '%s': expected 0 (never) to 3600000 ms\n", optarg);
 				return 2;
 			}
 			o->timeout_ms = (int)v;
@@ -413,13 +415,23 @@ int main(int argc, char **argv)
 	while (!interrupted) {
 		struct dqs_event ev;
 
-		if (t_end && now_s() >= t_end)
-			break;
+		if (t_end) {
+			/* A quiet server must not hold daqcat past --duration. */
+			double left_ms = (t_end - now_s()) * 1000.0 + 1.0;
+			int ms;
+
+			if (left_ms <= 1.0)
+				break;
+			ms = left_ms > 3600000.0 ? 3600000 : (int)left_ms;
+			dqs_client_set_timeout(c, o.timeout_ms && o.timeout_ms < ms ?
+					       o.timeout_ms : ms);
+		}
 		ret = dqs_client_next(c, &ev, err, sizeof(err));
 		if (ret) {
 			if (ret == -EINTR || interrupted)
 				break;
-			/* A free-running stream may just be idle: keep --duration's promise. */
+			if (ret == -ETIMEDOUT && t_end && now_s() >= t_end)
+				break;	/* --duration is up, the stream was just quiet */
 			fprintf(stderr, "daqcat: %s\n", err);
 			status = 3;
 			break;

@@ -6,6 +6,8 @@
 #include "stream_client.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -68,9 +70,23 @@ int dqs_client_connect(const char *addr, const struct dqs_request *rq,
 	ret = dqs_addr_parse(addr, &a, err, errlen);
 	if (ret)
 		return ret;
-	fd = dqs_addr_connect(&a, timeout_ms, err, errlen);
+	fd = dqs_addr_connect(&a, timeout_ms > 0 ? timeout_ms : DQS_CONNECT_TIMEOUT_MS,
+			      err, errlen);
 	if (fd < 0)
 		return fd;
+	if (!a.is_unix) {
+		/*
+		 * Without a silence limit, a vanished server (cable, crash of
+		 * its host) is still noticed: probe after 5 s idle, give up
+		 * after three unanswered probes 2 s apart.
+		 */
+		int one = 1, idle = 5, intvl = 2, cnt = 3;
+
+		setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+		setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+		setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+		setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		close(fd);
@@ -107,6 +123,11 @@ int dqs_client_connect(const char *addr, const struct dqs_request *rq,
 	}
 	*out = c;
 	return 0;
+}
+
+void dqs_client_set_timeout(struct dqs_client *c, int timeout_ms)
+{
+	c->timeout_ms = timeout_ms;
 }
 
 /* Make @need bytes available at rbuf + rhead, reading (with the timeout). */
@@ -151,7 +172,7 @@ static int fill(struct dqs_client *c, size_t need, char *err, size_t errlen)
 			snprintf(err, errlen, "receive: %s", strerror(errno));
 			return ret;
 		}
-		ret = poll(&pfd, 1, c->timeout_ms);
+		ret = poll(&pfd, 1, c->timeout_ms > 0 ? c->timeout_ms : -1);
 		if (ret < 0 && errno == EINTR) {
 			/* Let the caller look at its signal flags; nothing is lost. */
 			snprintf(err, errlen, "interrupted");

@@ -33,15 +33,25 @@ struct dqs_event {
 	struct dqs_end end;
 };
 
+/* The connect's bound when no silence limit is given. */
+#define DQS_CONNECT_TIMEOUT_MS	10000
+
 /*
  * dqs_client_connect() - Connect to @addr (see stream_addr.h), send @rq
- * (version fields are filled in). @timeout_ms bounds the connect and every
- * later wait for a message (a silent server is an error, not a hang).
+ * (version fields are filled in). @timeout_ms > 0 bounds the connect and
+ * every later wait for a message (silence that long is -ETIMEDOUT); 0
+ * waits for messages without limit (a quiet server between acquisitions
+ * or at a low rate is not an error; a vanished TCP peer is still noticed by
+ * keepalive within about 11 s) and bounds the connect by
+ * DQS_CONNECT_TIMEOUT_MS.
  * Return: 0 or -errno with @err filled.
  */
 int dqs_client_connect(const char *addr, const struct dqs_request *rq,
 		       int timeout_ms, struct dqs_client **out,
 		       char *err, size_t errlen);
+
+/* dqs_client_set_timeout() - Change the silence limit (as for connect). */
+void dqs_client_set_timeout(struct dqs_client *c, int timeout_ms);
 
 /*
  * dqs_client_next() - Wait for the next event.

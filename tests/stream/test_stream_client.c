@@ -6,6 +6,7 @@
  * hang.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -259,6 +260,39 @@ static void test_silent_server(void **state)
 	expect_error(s, -ETIMEDOUT, "no message from the server for 1000 ms");
 }
 
+struct late_hello {
+	struct script *s;
+	unsigned int after_ms;
+};
+
+static void *send_late_hello(void *arg)
+{
+	struct late_hello *lh = arg;
+
+	usleep(lh->after_ms * 1000);
+	put_hello(lh->s, 1024);
+	return NULL;
+}
+
+/* Without a silence limit a quiet server is waited for, not given up on. */
+static void test_quiet_server_no_limit(void **state)
+{
+	struct script *s = *state;
+	struct late_hello lh = { s, 1500 };
+	struct dqs_event ev;
+	char err[256] = "";
+	pthread_t th;
+
+	dqs_client_set_timeout(s->c, 0);
+	assert_int_equal(pthread_create(&th, NULL, send_late_hello, &lh), 0);
+	assert_int_equal(dqs_client_next(s->c, &ev, err, sizeof(err)), 0);
+	assert_int_equal(ev.type, DQS_EV_HELLO);
+	pthread_join(th, NULL);
+	/* And a limit set later applies again. */
+	dqs_client_set_timeout(s->c, 200);
+	expect_error(s, -ETIMEDOUT, "no message from the server for 200 ms");
+}
+
 static void test_request_type_from_server(void **state)
 {
 	struct script *s = *state;
@@ -284,6 +318,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_uncommitted_at_close, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_silent_server, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_quiet_server_no_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_type_from_server, setup, teardown),
 	};
 

@@ -103,6 +103,18 @@ def main():
         a = cat(['--verify', f'unix:{usock}'])
         b = cat(['--verify', '-c', '1,3', '-d', '5', tcp])
         c = cat(['-o', catdir, tcp])
+        # While stopped the server is quiet: --duration still ends daqcat
+        # on time and cleanly, and -T makes silence an error.
+        t0 = time.monotonic()
+        q = subprocess.run([DAQCAT, '-q', '-t', '1', f'unix:{usock}'], capture_output=True,
+                           text=True, timeout=20)
+        check(q.returncode == 0 and time.monotonic() - t0 < 5,
+              f'daqcat -t 1 on a quiet server: rc {q.returncode} after '
+              f'{time.monotonic() - t0:.1f} s: {q.stderr}')
+        q = subprocess.run([DAQCAT, '-q', '-T', '300', f'unix:{usock}'], capture_output=True,
+                           text=True, timeout=20)
+        check(q.returncode == 3 and 'no message from the server for 300 ms' in q.stderr,
+              f'daqcat -T 300 on a quiet server: rc {q.returncode}: {q.stderr}')
         raw = open(os.path.join(tmp, 'raw.bin'), 'wb')
         d = cat(['-q', f'unix:{usock}'], stdout=raw)
 
