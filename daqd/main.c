@@ -109,7 +109,7 @@ static int open_device(struct daqd *d)
 	ret = udaq_dev_open(d->ctx, spec, &d->dev);
 	if (ret) {
 		daqd_log(DAQD_LOG_ERR, "device '%s': %s%s", spec, strerror(-ret),
-			 ret == -ENODEV ? " (no such device; see lsdaq)" :
+			 ret == -ENODEV ? " (lsdaq lists the devices there are)" :
 			 ret == -EINVAL ? " (malformed device spec or simulator option)" :
 			 ret == -EBUSY ? " (the name matches several devices; use uioN)" : "");
 		free(spec);
@@ -128,6 +128,7 @@ static int open_device(struct daqd *d)
 	if (ret) {
 		daqd_log(DAQD_LOG_ERR, "device '%s' cannot do these settings: %s",
 			 d->cfg.device, msg);
+		d->bad_settings = true;	/* nothing was started */
 		return ret;
 	}
 	ret = udaq_digitizer_configure(d->dg, &d->dcfg);
@@ -463,8 +464,16 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	if (create_sinks(&d) || open_device(&d))
+	/* Sinks first: an unusable output is a bad setting, found before the device. */
+	if (create_sinks(&d)) {
+		code = 2;
 		goto out;
+	}
+	if (open_device(&d)) {
+		if (d.bad_settings)
+			code = 2;
+		goto out;
+	}
 	ret = daqd_acq_init(&d.acq, d.dg, d.sinks, d.nsinks, &d.dcfg, d.cfg.duration, d.hw);
 	if (ret) {
 		daqd_log(DAQD_LOG_ERR, "acquisition setup: %s", strerror(-ret));

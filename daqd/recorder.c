@@ -597,6 +597,28 @@ int daqd_recorder_new(const struct daqd_config *cfg, struct daqd_sink **out,
 	} else {
 		r->dirfd = -1;
 	}
+	if (!ret) {
+		/*
+		 * Before the device starts: can a file be made here at all?
+		 * access() cannot tell (root passes it on a read-only mount or
+		 * in sysfs), so a probe file is created and removed.
+		 */
+		char probe[64];
+		int fd;
+
+		snprintf(probe, sizeof(probe), ".daqd-probe-%ld", (long)getpid());
+		fd = openat(r->dirfd, probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0) {
+			ret = -errno;
+			snprintf(err, errlen, "output directory '%s': cannot create files there: %s",
+				 cfg->output_dir, strerror(-ret));
+			close(r->dirfd);
+			free(r);
+			return ret;
+		}
+		close(fd);
+		unlinkat(r->dirfd, probe, 0);
+	}
 	if (ret) {
 		snprintf(err, errlen, "output directory '%s': %s", cfg->output_dir,
 			 strerror(-ret));

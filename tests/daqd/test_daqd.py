@@ -188,9 +188,10 @@ def case_verifier(tmp):
 
 def case_record(tmp):
     """Exact durations, several channel counts, metadata contents."""
-    # (8 channels in the smallest ring: the frame shrinks so that four fit.)
+    # (8 channels in the smallest ring: the frame shrinks so that four fit;
+    # at 20 kS/s the 64 KiB ring holds 200 ms, so a loaded machine loses nothing.)
     for chans, rate, dur, ring in ((4, 1000000, 2, '16M'), (3, 100000, 0.5, '16M'),
-                                   (1, 48000, 0.25, '1M'), (8, 200000, 0.5, '64K')):
+                                   (1, 48000, 0.25, '1M'), (8, 20000, 0.5, '64K')):
         rec = os.path.join(tmp, f'rec{chans}')
         if chans == 1:
             # A directory that does not exist yet is made, parents included.
@@ -485,6 +486,8 @@ def case_badconfig(tmp):
         (['--config', '/nonexistent.conf', '--stdout'], ['/nonexistent.conf']),
         (['--device', 'sim:ring=5', '--stdout'], ['ring=5']),
         (['--user', 'no-such-user-xyz', '--stdout'], ['no-such-user-xyz', 'no such user']),
+        # Nothing can be created there (even as root): refused before the device.
+        (['--device', 'sim', '--output', '/proc/sys'], ['/proc/sys', 'cannot create files there']),
     ]
     for args, needles in cases:
         # A bad value is reported before the (also bad) device is touched.
@@ -494,8 +497,15 @@ def case_badconfig(tmp):
         for n in needles:
             check(n in p.stderr, f'{args}: {n!r} not in {p.stderr!r}')
         check('nonsense' not in p.stderr or args == [], f'{args}: device touched first')
+    # Settings the card cannot do are bad settings too: exit 2, nothing started.
+    p = run(['--device', 'sim', '--channels', '16', '--stdout'], stdin=subprocess.DEVNULL,
+            timeout=10)
+    check(p.returncode == 2 and 'cannot do these settings' in p.stderr and '8 channels' in p.stderr,
+          f'--channels 16 on an 8-channel card: exit {p.returncode}, {p.stderr}')
     files = [
         ('[acquisition]\nrate = 12x\n', [':2:', 'rate', "'12x'"]),
+        ('[output]\ndir = /tmp/x\n  prefix = run7\n', [':3:', 'indented line']),
+        ('[acquisition]\nrate = 5\nrate = 6\n', [':3:', 'set twice']),
         ('[acquisition]\nchanels = 2\n', ['chanels', 'unknown key']),
         ('[output]\ndir = /tmp\n[device]\npolicy = sometimes\n', [':4:', 'policy',
                                                                     "'sometimes'"]),
