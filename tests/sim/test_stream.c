@@ -2,8 +2,9 @@
 /*
  * Streaming the test pattern through the library, verifying every sample
  * and every sequence number: ring sizes from 64 KiB to 16 MiB, several
- * chunk layouts and interrupt thresholds, both full-ring policies. About
- * 1 GiB goes through in total.
+ * chunk layouts and interrupt thresholds, both full-ring policies. More
+ * than 1 GiB goes through a lossless reader with every byte verified (the
+ * last test checks the total), plus the overwrite cases.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -28,6 +29,9 @@ struct stream_case {
 	uint32_t irq_threshold;
 	uint64_t bytes;		/* device bytes to stream */
 };
+
+/* Bytes lossless readers verified, summed over the cases run so far. */
+static uint64_t verified_lossless;
 
 static void run_case(void **state)
 {
@@ -97,6 +101,7 @@ static void run_case(void **state)
 		assert_int_equal(ck.gaps, 0);
 		assert_int_equal(ck.bytes, st.wr_ptr);
 		assert_int_equal(udaq_ring_rd_ptr(udaq_digitizer_ring(s.dg)), st.wr_ptr);
+		verified_lossless += ck.bytes;
 	} else {
 		/* Every byte written was seen, reported lost, or found torn. */
 		assert_true(ck.frames > 0);
@@ -109,19 +114,27 @@ static void run_case(void **state)
 }
 
 static const struct stream_case cases[] = {
-	{ "sim:ring=64K,chunk=4K", UDAQ_POLICY_STOP, 0xff, 0, 0, 64 * MiB },
+	{ "sim:ring=64K,chunk=4K", UDAQ_POLICY_STOP, 0xff, 0, 0, 96 * MiB },
 	{ "sim:ring=256K,chunk=12K", UDAQ_POLICY_STOP, 0x0f, 100, 4096, 64 * MiB },
-	{ "sim:ring=1M,chunk=64K,channels=3", UDAQ_POLICY_STOP, 0x5, 333, 0, 96 * MiB },
+	{ "sim:ring=1M,chunk=64K,channels=3", UDAQ_POLICY_STOP, 0x5, 333, 0, 160 * MiB },
 	{ "sim:ring=4M", UDAQ_POLICY_STOP, 0x1, 4096, 1, 48 * MiB },
-	{ "sim:ring=16M,chunk=1M,channels=32", UDAQ_POLICY_STOP, 0xffffffffu, 512, 8 * MiB, 320 * MiB },
+	{ "sim:ring=16M,chunk=1M,channels=32", UDAQ_POLICY_STOP, 0xffffffffu, 512, 8 * MiB, 672 * MiB },
 	{ "sim:ring=64K", UDAQ_POLICY_OVERWRITE, 0x3, 256, 0, 96 * MiB },
 	{ "sim:ring=2M,chunk=256K", UDAQ_POLICY_OVERWRITE, 0xff, 0, 64 * 1024, 128 * MiB },
 	{ "sim:ring=16M,chunk=4M", UDAQ_POLICY_OVERWRITE, 0xf, 2048, MiB, 160 * MiB },
 };
 
+static void test_total(void **state)
+{
+	(void)state;
+	print_message("  %llu MiB verified through lossless readers\n",
+		      (unsigned long long)(verified_lossless / MiB));
+	assert_true(verified_lossless >= 1024 * MiB);
+}
+
 int main(void)
 {
-	struct CMUnitTest tests[sizeof(cases) / sizeof(cases[0])];
+	struct CMUnitTest tests[sizeof(cases) / sizeof(cases[0]) + 1];
 	char names[sizeof(cases) / sizeof(cases[0])][96];
 	size_t i;
 
@@ -134,5 +147,6 @@ int main(void)
 			.initial_state = (void *)&cases[i],
 		};
 	}
+	tests[i] = (struct CMUnitTest){ .name = "at least 1 GiB verified", .test_func = test_total };
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
