@@ -507,7 +507,7 @@ static int edu_configure(struct udaq_digitizer *dg,
 	e->frame = frame;
 	e->frame_len = fl;
 	/* Transfers land up to one frame ahead of the write pointer. */
-	ret = udaq_ring_set_guard(dg->ring, fl);
+	ret = udaq_ring_set_device(dg->ring, fl, e->cfg.policy == UDAQ_POLICY_OVERWRITE);
 	e->configured = ret == 0;
 	pthread_mutex_unlock(&e->lock);
 	return ret;

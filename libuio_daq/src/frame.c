@@ -101,16 +101,17 @@ static uint64_t to_boundary(uint64_t pos, size_t frame_len)
 int udaq_frame_next(struct udaq_reader *reader, size_t frame_len,
 		    struct udaq_frame *fr)
 {
-	bool lossy = udaq_reader_mode(reader) == UDAQ_READER_LOSSY;
 	struct udaq_span span;
 	int ret, tries;
 
 	if (!reader || !fr)
 		return -EINVAL;
 	/*
-	 * A lossy reader may see a header torn by the device overwriting it
-	 * while it was parsed; the check tells that apart from a really bad
-	 * frame, and the retry resyncs past the overwritten bytes.
+	 * A reader the device does not wait for (lossy, or any under the
+	 * overwrite policy) may see a header torn by the device overwriting
+	 * it while it was parsed; the check tells that apart from a really
+	 * bad frame, and the retry resyncs past the overwritten bytes. For a
+	 * reader that holds the device the check is a no-op.
 	 */
 	for (tries = 0; tries < 4; tries++) {
 		ret = udaq_reader_peek(reader, &span);
@@ -135,7 +136,7 @@ int udaq_frame_next(struct udaq_reader *reader, size_t frame_len,
 		    ((frame_len && fr->frame_len != frame_len) ||
 		     fr->frame_len > udaq_ring_size(udaq_reader_ring(reader))))
 			ret = -EBADMSG;
-		if (lossy) {
+		{
 			/* What the parser looked at: the frame, or its header. */
 			size_t seen = ret > 0 ? fr->frame_len :
 				      span.len < REFDAQ_FRAME_HDR_LEN ? span.len :

@@ -421,7 +421,8 @@ static int refdaq_configure(struct udaq_digitizer *dg,
 		       (r->cfg.policy == UDAQ_POLICY_OVERWRITE ? REFDAQ_CTRL_OVERWRITE : 0) |
 		       (r->cfg.freerun ? REFDAQ_CTRL_FREERUN : 0);
 	/* The device writes up to one frame ahead of its write pointer. */
-	ret = udaq_ring_set_guard(dg->ring, r->frame_len);
+	ret = udaq_ring_set_device(dg->ring, r->frame_len,
+				   r->cfg.policy == UDAQ_POLICY_OVERWRITE);
 	if (ret)
 		return ret;
 	write_config(r);

@@ -35,6 +35,7 @@ struct udaq_ring {
 	size_t size;
 	const volatile uint64_t *wr_ptr;
 	size_t guard;		/* atomic: changed between acquisitions */
+	bool overwrite;		/* atomic: nobody holds the device (overwrite policy) */
 	void (*publish)(void *arg, uint64_t rd_ptr);
 	void *publish_arg;
 
@@ -94,12 +95,23 @@ void udaq_ring_free(struct udaq_ring *ring)
 	free(ring);
 }
 
-int udaq_ring_set_guard(struct udaq_ring *ring, size_t guard)
+int udaq_ring_set_device(struct udaq_ring *ring, size_t guard, bool overwrite)
 {
 	if (!ring || guard >= ring->size)
 		return -EINVAL;
 	__atomic_store_n(&ring->guard, guard, __ATOMIC_RELAXED);
+	__atomic_store_n(&ring->overwrite, overwrite, __ATOMIC_RELAXED);
 	return 0;
+}
+
+/*
+ * Can the device be writing into what @reader has not consumed? Not for a
+ * lossless reader under the stop policy: the device waits for it.
+ */
+static bool exposed(const struct udaq_reader *reader)
+{
+	return reader->mode == UDAQ_READER_LOSSY ||
+	       __atomic_load_n(&reader->ring->overwrite, __ATOMIC_RELAXED);
 }
 
 void udaq_ring_reset(struct udaq_ring *ring, uint64_t pos)
@@ -251,12 +263,13 @@ int udaq_reader_peek(struct udaq_reader *reader, struct udaq_span *span)
 	avail = dist(c, w);
 
 	/*
-	 * A lossy reader treats the frame being written ahead of W as gone
-	 * already. A lossless reader normally holds the device, but if it
-	 * did not (overwrite policy), W - C > size means the same thing.
+	 * A reader the device does not wait for (lossy, or any reader under
+	 * the overwrite policy) treats the frame being written ahead of W as
+	 * gone already. A lossless reader under the stop policy holds the
+	 * device, which never writes past it: all of the ring is its own.
 	 */
 	keep = ring->size;
-	if (reader->mode == UDAQ_READER_LOSSY)
+	if (exposed(reader))
 		keep -= __atomic_load_n(&ring->guard, __ATOMIC_RELAXED);
 	if (avail > keep) {
 		uint64_t lost = avail - keep;
@@ -289,7 +302,7 @@ int udaq_reader_check(const struct udaq_reader *reader,
 
 	if (!reader || !span || len > span->len)
 		return -EINVAL;
-	if (reader->mode == UDAQ_READER_LOSSLESS || len == 0)
+	if (!exposed(reader) || len == 0)
 		return 0;
 	ring = reader->ring;
 	/*

@@ -14,10 +14,13 @@
 #include <uio_daq/ring.h>
 
 /*
- * Change the ring's guard (the device's write-ahead) between acquisitions,
- * when the frame length changes. One thread, no reader in use.
+ * Tell the ring how the device writes, between acquisitions: @guard, how
+ * far ahead of its write pointer it writes (a frame); @overwrite, whether
+ * it ignores the read pointer (then no reader holds it, and lossless
+ * readers are checked for overruns and torn spans like lossy ones).
+ * One thread, no reader in use.
  */
-int udaq_ring_set_guard(struct udaq_ring *ring, size_t guard);
+int udaq_ring_set_device(struct udaq_ring *ring, size_t guard, bool overwrite);
 
 /*
  * If no lossless reader holds the device, publish its write position as

@@ -320,6 +320,51 @@ static void test_last_lossless_freed(void **state)
 	sim_close(&s);
 }
 
+/*
+ * Overwrite policy: nothing holds the device, not even a lossless reader.
+ * Such a reader, lapped by a fast device, must still get only intact
+ * frames and an exact account of the rest (lost = actually lost), as a
+ * lossy one does; it must never be handed a frame being overwritten.
+ */
+static void test_lossless_under_overwrite(void **state)
+{
+	struct udaq_digitizer_config cfg = {
+		.chan_mask = 0x3, .frame_samples = 256, .policy = UDAQ_POLICY_OVERWRITE,
+		.test_pattern = true, .freerun = true,
+	};
+	struct udaq_digitizer_status st;
+	struct udaq_reader *rd;
+	struct checker ck;
+	struct sim s;
+	unsigned int round = 0;
+
+	(void)state;
+	sim_open(&s, "sim:ring=64K,chunk=4K");
+	sim_configure(&s, &cfg);
+	checker_init(&ck, s.dg, &cfg);
+	assert_int_equal(udaq_reader_new(udaq_digitizer_ring(s.dg),
+					 UDAQ_READER_LOSSLESS, &rd), 0);
+	assert_int_equal(udaq_digitizer_start(s.dg), 0);
+	while (udaq_ring_wr_ptr(udaq_digitizer_ring(s.dg)) < 64 * MiB) {
+		assert_true(udaq_digitizer_wait(s.dg, 1000) >= 0);
+		drain_lossy(rd, &ck);
+		if (++round % 8 == 0)
+			sleep_ms(1);	/* fall behind: the device laps us */
+	}
+	assert_int_equal(udaq_digitizer_stop(s.dg), 0);
+	drain_lossy_all(rd, &ck);
+	assert_int_equal(udaq_digitizer_status(s.dg, &st), 0);
+	print_message("  lossless reader, overwrite: %llu frames, %llu bytes lost, %llu torn\n",
+		      (unsigned long long)ck.frames, (unsigned long long)ck.lost_bytes,
+		      (unsigned long long)ck.torn);
+	assert_true(ck.lost_bytes > 0);		/* it really was lapped */
+	assert_int_equal(ck.bad_samples + ck.bad_headers + ck.gap_mismatch, 0);
+	assert_int_equal(ck.bytes + ck.lost_bytes + ck.torn * ck.frame_len, st.wr_ptr);
+	assert_int_equal(udaq_reader_lost(rd), ck.lost_bytes);
+	udaq_reader_free(rd);
+	sim_close(&s);
+}
+
 struct lossless_arg {
 	struct udaq_reader *rd;
 	struct checker ck;
@@ -557,6 +602,7 @@ int main(void)
 		cmocka_unit_test(test_unheld_no_reader),
 		cmocka_unit_test(test_unheld_lossy_reader),
 		cmocka_unit_test(test_last_lossless_freed),
+		cmocka_unit_test(test_lossless_under_overwrite),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -216,7 +216,9 @@ int udaq_frame_next(struct udaq_reader *reader, size_t frame_len,
  * udaq_frame_check() - After using @fr from a lossy reader, check that the
  * device has not overwritten it meanwhile (udaq_reader_check() for the
  * frame's bytes). Return: 0 if intact, -ESTALE if the data read may be torn.
- * Lossless readers always get 0. Thread safety: the reader's thread.
+ * Lossless readers get 0 under the stop policy (the device waits for them);
+ * under the overwrite policy they are checked too. Thread safety: the
+ * reader's thread.
  */
 int udaq_frame_check(const struct udaq_reader *reader, const struct udaq_frame *fr);
 

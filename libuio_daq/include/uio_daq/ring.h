@@ -14,7 +14,11 @@
  *   device never overwrites bytes a lossless reader has not released);
  * - a lossy reader never holds the device back: if W - C exceeds S minus the
  *   guard, the oldest bytes are gone; the next peek reports exactly how many
- *   bytes were skipped and continues at the oldest intact position.
+ *   bytes were skipped and continues at the oldest intact position;
+ * - under the overwrite policy nothing holds the device, and lossless
+ *   readers are treated as lossy ones (overruns, udaq_reader_check()).
+ * With no lossless reader the device is never held: the digitizer's wait and
+ * lossy releases hand it its own write position.
  *
  * The data pointer points into a double mapping, so every span is
  * contiguous even when it wraps around the ring's end.
@@ -92,10 +96,11 @@ int udaq_reader_new(struct udaq_ring *ring, enum udaq_reader_mode mode,
 
 /**
  * udaq_reader_free() - Remove the reader; the device is no longer held by
- * it. With no lossless reader left, releases by lossy readers publish the
- * device's own write position, so that the stop policy never waits for
- * readers that do not want to hold it. Thread safety: any thread, but not
- * while the reader itself is in use.
+ * it. Freeing the last lossless reader publishes the device's own write
+ * position at once, and from then on lossy releases and the digitizer's
+ * wait do, so that the stop policy never waits for readers that do not
+ * want to hold it. Thread safety: any thread, but not while the reader
+ * itself is in use.
  */
 void udaq_reader_free(struct udaq_reader *reader);
 
@@ -131,7 +136,10 @@ int udaq_reader_peek(struct udaq_reader *reader, struct udaq_span *span);
  * that the device has not overwritten its first @len bytes meanwhile.
  * Thread safety: the reader's thread.
  * Return: 0 if intact, -ESTALE if (part of) it may have been overwritten,
- * -EINVAL if @len exceeds the span. Lossless readers always get 0.
+ * -EINVAL if @len exceeds the span. Lossless readers get 0 while the device
+ * waits for them (stop policy); under the overwrite policy nothing holds
+ * the device, and every reader is checked (and overruns counted) as a
+ * lossy one is.
  */
 int udaq_reader_check(const struct udaq_reader *reader,
 		      const struct udaq_span *span, size_t len);
