@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "paths.h"
 #include "sigmf.h"
 #include "fdio.h"
 #include "stream_client.h"
@@ -394,6 +395,12 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	snprintf(so.recorder, sizeof(so.recorder), "daqcat %s", DAQD_VERSION);
 	if (o.outdir) {
+		/* As daqd's recorder: a directory named for the recording is made. */
+		ret = daqd_mkdir_p(o.outdir, 0755);
+		if (ret) {
+			fprintf(stderr, "daqcat: output directory %s: %s\n", o.outdir, strerror(-ret));
+			return 3;
+		}
 		so.dirfd = open(o.outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (so.dirfd < 0) {
 			fprintf(stderr, "daqcat: output directory %s: %s\n", o.outdir, strerror(errno));
@@ -479,8 +486,12 @@ int main(int argc, char **argv)
 			if (!o.quiet)
 				fprintf(stderr, "daqcat: acquisition ended at sample %" PRIu64 " (%s)\n",
 					ev.end.end_sample, dqs_end_reason_name(ev.end.reason));
-			if (o.outdir)
+			if (o.outdir) {
+				/* GAPs right before END: lost after the last sample, as the recorder notes it. */
+				so.meta.trailing_lost = so.pending_lost;
+				so.pending_lost = 0;
 				sigmf_close(&so);
+			}
 			if (!o.follow)
 				break;
 			continue;

@@ -75,9 +75,8 @@ def main():
     cats = []
     try:
         rec = os.path.join(tmp, 'rec')
-        catdir = os.path.join(tmp, 'cat')
+        catdir = os.path.join(tmp, 'cat', 'new')   # daqcat -o makes it, parents too
         os.mkdir(rec)
-        os.mkdir(catdir)
         usock = os.path.join(tmp, 's.sock')
         ctl = os.path.join(tmp, 'ctl.sock')
         log = open(os.path.join(tmp, 'daqd.log'), 'w+')
