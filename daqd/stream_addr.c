@@ -198,8 +198,20 @@ int dqs_addr_listen(const struct dqs_addr *a, int backlog, char *err, size_t err
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (a->ss.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) ||
-	    listen(fd, backlog)) {
+	if (a->is_unix) {
+		/*
+		 * Owner and group may connect (0660), whatever the process's
+		 * umask (daqd.service has 0027, which would leave the group
+		 * unable to connect): the same rule as the control socket.
+		 */
+		mode_t old_mask = umask(0117);
+
+		ret = bind(fd, (const struct sockaddr *)&a->ss, a->len);
+		umask(old_mask);
+	} else {
+		ret = bind(fd, (const struct sockaddr *)&a->ss, a->len);
+	}
+	if (ret || listen(fd, backlog)) {
 		ret = -errno;
 		snprintf(err, errlen, "%s: cannot listen: %s", a->text, strerror(-ret));
 		close(fd);

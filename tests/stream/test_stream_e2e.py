@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -84,7 +85,8 @@ def main():
             [DAQD, '-d', 'sim:ring=4M', '-r', '200000', '-c', str(CHANNELS), '-t',
              '-o', rec, '--listen', f'unix:{usock},127.0.0.1:0',
              '--socket', ctl, '-q', '--status-interval', '0'],
-            stdout=subprocess.DEVNULL, stderr=log)
+            stdout=subprocess.DEVNULL, stderr=log,
+            preexec_fn=lambda: os.umask(0o027))   # daqd.service's UMask
 
         def tcp_addr():
             log.seek(0)
@@ -92,6 +94,9 @@ def main():
             return m.group(1) if m else None
         tcp = wait_for(tcp_addr, 10, 'daqd to listen on TCP')
         wait_for(lambda: os.path.exists(ctl), 10, 'the control socket')
+        # Owner and group may connect, whatever daqd's umask (0660).
+        mode = stat.S_IMODE(os.stat(usock).st_mode)
+        check(mode == 0o660, f'stream socket mode {mode:o}, expected 660')
         daqctl(ctl, 'stop')
 
         def cat(args, stdout=subprocess.DEVNULL):
