@@ -125,7 +125,7 @@ def main():
         def waiting():
             cl = net_sink(daqctl(ctl, 'stats')).get('clients', [])
             return sum(1 for c in cl if c.get('state') == 'waiting') == 4
-        wait_for(waiting, 10, 'four stream clients with their requests in')
+        wait_for(waiting, 30, 'four stream clients with their requests in')
         daqctl(ctl, 'start')
         time.sleep(1.5)
         st = net_sink(daqctl(ctl, 'status'))
@@ -176,7 +176,7 @@ def main():
         def streaming():
             cl = net_sink(daqctl(ctl, 'stats')).get('clients', [])
             return any(c.get('state') == 'streaming' and c.get('sent', 0) > 0 for c in cl)
-        wait_for(streaming, 10, 'a client streaming in the second acquisition')
+        wait_for(streaming, 30, 'a client streaming in the second acquisition')
         daqd.send_signal(signal.SIGTERM)
         check(daqd.wait(timeout=20) == 0, f'daqd exited {daqd.returncode}')
         _, err = e.communicate(timeout=20)
@@ -264,7 +264,7 @@ def device_error():
         def streaming():
             cl = net_sink(daqctl(ctl, 'stats')).get('clients', [])
             return any(c.get('state') == 'streaming' and c.get('sent', 0) > 0 for c in cl)
-        wait_for(streaming, 10, 'the client streaming')
+        wait_for(streaming, 30, 'the client streaming')
         r = subprocess.run([DAQCTL, '-s', ctl, '--raw', '{"cmd": "sim-fault", "fault": "dma"}'],
                            capture_output=True, text=True, timeout=10)
         check(r.returncode == 0, f'sim-fault dma: {r.stdout} {r.stderr}')
