@@ -591,15 +591,23 @@ int daqd_config_load(struct daqd_config *cfg, const char *path,
 	return 0;
 }
 
-/* Long options are built from the table; ids >= 256 index keys[]. */
+/*
+ * Long options are built from the table; ids from OPT_KEY index keys[],
+ * from OPT_NO_KEY the "--no-FLAG" form of a boolean (so that a flag can
+ * undo what the file set).
+ */
 enum {
 	OPT_KEY = 256,
+	OPT_NO_KEY = 512,
 	OPT_CONFIG = 1000,
 	OPT_HELP,
 	OPT_VERSION,
 };
 
-static void build_options(struct option *opts, char *shortopts)
+#define NEG_NAME_LEN	40
+
+static void build_options(struct option *opts, char *shortopts,
+			  char (*neg)[NEG_NAME_LEN])
 {
 	size_t n = 0;
 	char *s = shortopts;
@@ -613,6 +621,11 @@ static void build_options(struct option *opts, char *shortopts)
 		opts[n].flag = NULL;
 		opts[n].val = keys[i].short_opt ? keys[i].short_opt : OPT_KEY + (int)i;
 		n++;
+		if (keys[i].type == K_BOOL) {
+			snprintf(neg[i], NEG_NAME_LEN, "no-%s", keys[i].flag);
+			opts[n++] = (struct option){ neg[i], no_argument, NULL,
+						     OPT_NO_KEY + (int)i };
+		}
 		if (keys[i].short_opt) {
 			*s++ = (char)keys[i].short_opt;
 			if (keys[i].type != K_BOOL)
@@ -631,6 +644,8 @@ static const struct key_desc *key_for_opt(int c)
 {
 	if (c >= OPT_KEY && c < OPT_KEY + (int)NKEYS)
 		return &keys[c - OPT_KEY];
+	if (c >= OPT_NO_KEY && c < OPT_NO_KEY + (int)NKEYS)
+		return &keys[c - OPT_NO_KEY];
 	for (size_t i = 0; i < NKEYS; i++)
 		if (keys[i].short_opt && keys[i].short_opt == c)
 			return &keys[i];
@@ -647,15 +662,57 @@ static const char *flag_name(int c, int longindex, const struct option *opts,
 	return buf;
 }
 
+/*
+ * getopt_long() takes any unambiguous prefix ("--rat 5") and reports
+ * "--test-pattern=no" as an unknown '-t'. Long flags are checked here
+ * first: whole names only, and no value for a flag that takes none.
+ */
+static int check_long_flags(int argc, char **argv, const struct option *opts,
+			    char *err, size_t errlen)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *eq;
+		const struct option *o = NULL;
+		size_t len;
+
+		if (!strcmp(a, "--"))
+			break;
+		if (strncmp(a, "--", 2) || !a[2])
+			continue;
+		eq = strchr(a + 2, '=');
+		len = eq ? (size_t)(eq - (a + 2)) : strlen(a + 2);
+		for (const struct option *p = opts; p->name; p++)
+			if (strlen(p->name) == len && !strncmp(p->name, a + 2, len))
+				o = p;
+		if (!o) {
+			errf(err, errlen, "unknown flag '%.*s' (try --help)", (int)(len + 2), a);
+			return -EINVAL;
+		}
+		if (eq && o->has_arg == no_argument) {
+			errf(err, errlen, "flag '--%s' takes no value (--%s, or --no-%s to turn it off)",
+			     o->name, !strncmp(o->name, "no-", 3) ? o->name + 3 : o->name,
+			     !strncmp(o->name, "no-", 3) ? o->name + 3 : o->name);
+			return -EINVAL;
+		}
+		if (!eq && o->has_arg == required_argument)
+			i++;	/* its value, whatever it looks like */
+	}
+	return 0;
+}
+
 int daqd_config_parse_args(struct daqd_config *cfg, int argc, char **argv,
 			   char *err, size_t errlen)
 {
-	struct option opts[NKEYS + 4];
+	struct option opts[2 * NKEYS + 4];
 	char shortopts[2 * NKEYS + 4];
+	char neg[NKEYS][NEG_NAME_LEN];
 	const char *config_file = NULL;
-	int pass, c, longindex;
+	int pass, c, longindex, ret;
 
-	build_options(opts, shortopts);
+	build_options(opts, shortopts, neg);
+	ret = check_long_flags(argc, argv, opts, err, errlen);
+	if (ret)
+		return ret;
 	/* Pass 0 finds --config and --help; pass 1 applies flags over the file. */
 	for (pass = 0; pass < 2; pass++) {
 		optind = 0;
@@ -663,7 +720,6 @@ int daqd_config_parse_args(struct daqd_config *cfg, int argc, char **argv,
 		for (;;) {
 			char name[64], msg[256];
 			const struct key_desc *k;
-			int ret;
 
 			longindex = -1;
 			c = getopt_long(argc, argv, shortopts, opts, &longindex);
@@ -699,7 +755,8 @@ int daqd_config_parse_args(struct daqd_config *cfg, int argc, char **argv,
 			k = key_for_opt(c);
 			if (!k)
 				continue;
-			ret = set_key(cfg, k, k->type == K_BOOL ? "true" : optarg,
+			ret = set_key(cfg, k, k->type != K_BOOL ? optarg :
+				      c >= OPT_NO_KEY && c < OPT_NO_KEY + (int)NKEYS ? "false" : "true",
 				      msg, sizeof(msg));
 			if (ret) {
 				/* Name the flag rather than the INI key. */
@@ -717,8 +774,7 @@ int daqd_config_parse_args(struct daqd_config *cfg, int argc, char **argv,
 			return -EINVAL;
 		}
 		if (pass == 0 && config_file) {
-			int ret = daqd_config_load(cfg, config_file, err, errlen);
-
+			ret = daqd_config_load(cfg, config_file, err, errlen);
 			if (ret)
 				return ret;
 		}
@@ -781,5 +837,7 @@ const char *daqd_usage(void)
 "      --config FILE       read settings from an INI file (flags win)\n"
 "  -h, --help              this text\n"
 "      --version           print the version\n"
+"Each on/off flag has a --no-FLAG form (e.g. --no-test-pattern) that turns\n"
+"off what the config file turned on.\n"
 "See daqd(8) / docs/daqd.md for the configuration keys.\n";
 }

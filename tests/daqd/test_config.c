@@ -153,6 +153,34 @@ static void test_file_and_override(void **state)
 	free(path);
 }
 
+/* --no-FLAG undoes a boolean the file set; whole flag names only. */
+static void test_negated_and_exact_flags(void **state)
+{
+	struct daqd_config cfg;
+	char err[256];
+	char *path = write_ini("[acquisition]\ntest_pattern = true\n[output]\nfsync = true\n");
+
+	(void)state;
+	daqd_config_defaults(&cfg);
+	assert_int_equal(parse(&cfg, err, sizeof(err), 4, "--no-test-pattern", "--config", path,
+			       "--no-fsync"), 0);
+	assert_false(cfg.test_pattern);
+	assert_false(cfg.fsync);
+	daqd_config_free(&cfg);
+
+	daqd_config_defaults(&cfg);
+	assert_int_equal(parse(&cfg, err, sizeof(err), 2, "--rat", "5"), -EINVAL);
+	assert_non_null(strstr(err, "unknown flag '--rat'"));
+	assert_int_equal(parse(&cfg, err, sizeof(err), 1, "--test-pattern=no"), -EINVAL);
+	assert_non_null(strstr(err, "takes no value"));
+	/* A value that looks like a flag is still a value. */
+	assert_int_equal(parse(&cfg, err, sizeof(err), 2, "--prefix", "--x"), -EINVAL);
+	assert_null(strstr(err, "unknown flag"));
+	daqd_config_free(&cfg);
+	unlink(path);
+	free(path);
+}
+
 static void expect_file_error(const char *text, const char *needle1, const char *needle2)
 {
 	struct daqd_config cfg;
@@ -321,6 +349,7 @@ int main(void)
 		cmocka_unit_test(test_bad_flags),
 		cmocka_unit_test(test_unknown_flag),
 		cmocka_unit_test(test_file_and_override),
+		cmocka_unit_test(test_negated_and_exact_flags),
 		cmocka_unit_test(test_bad_file),
 		cmocka_unit_test(test_indented_line),
 		cmocka_unit_test(test_directory_as_file),
