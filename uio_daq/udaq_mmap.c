@@ -32,7 +32,7 @@
 struct udaq_mapper {
 	struct list_head node;
 	struct inode *inode;
-	struct mm_struct *mm;
+	struct mm_struct *mm;	/* NULL once that process has exited */
 };
 
 static void udaq_vm_open(struct vm_area_struct *vma)
@@ -94,6 +94,16 @@ static const struct vm_operations_struct udaq_ring_lazy_vm_ops = {
  * that has passed through here but is not yet linked into that
  * address_space.
  */
+static bool udaq_inode_listed(struct udaq_dev *ud, struct inode *inode)
+{
+	struct udaq_mapper *m;
+
+	list_for_each_entry(m, &ud->mappers, node)
+		if (m->inode == inode)
+			return true;
+	return false;
+}
+
 static int udaq_mappers_add(struct udaq_dev *ud, struct vm_area_struct *vma)
 {
 	struct inode *inode = file_inode(vma->vm_file);
@@ -104,7 +114,7 @@ static int udaq_mappers_add(struct udaq_dev *ud, struct vm_area_struct *vma)
 	list_for_each_entry_safe(m, tmp, &ud->mappers, node) {
 		if (m->inode == inode && m->mm == vma->vm_mm)
 			found = m;
-		else if (!atomic_read(&m->mm->mm_users))
+		else if (m->mm && !atomic_read(&m->mm->mm_users))
 			list_move(&m->node, &stale);
 	}
 	if (!found) {
@@ -117,14 +127,23 @@ static int udaq_mappers_add(struct udaq_dev *ud, struct vm_area_struct *vma)
 			list_add(&found->node, &ud->mappers);
 		}
 	}
-	mutex_unlock(&ud->mappers_lock);
-
-	/* Processes that have exited have nothing left to zap. */
+	/*
+	 * A process that has exited has no mmap() left in flight, but a child
+	 * it forked may still map the device through the same node: the mm
+	 * goes, the node stays listed (once) for the zap.
+	 */
 	list_for_each_entry_safe(m, tmp, &stale, node) {
-		iput(m->inode);
 		mmdrop(m->mm);
-		kfree(m);
+		m->mm = NULL;
+		if (udaq_inode_listed(ud, m->inode)) {
+			list_del(&m->node);
+			iput(m->inode);
+			kfree(m);
+		} else {
+			list_move(&m->node, &ud->mappers);
+		}
 	}
+	mutex_unlock(&ud->mappers_lock);
 	return found ? 0 : -ENOMEM;
 }
 
@@ -143,13 +162,16 @@ void udaq_revoke_mappings(struct udaq_dev *ud)
 
 	/* Let any mmap() that already populated PTEs link its VMA. */
 	list_for_each_entry(m, &list, node) {
+		if (!m->mm)
+			continue;
 		mmap_read_lock(m->mm);
 		mmap_read_unlock(m->mm);
 	}
 	list_for_each_entry_safe(m, tmp, &list, node) {
 		unmap_mapping_range(m->inode->i_mapping, 0, 0, 1);
 		iput(m->inode);
-		mmdrop(m->mm);
+		if (m->mm)
+			mmdrop(m->mm);
 		kfree(m);
 	}
 }

@@ -109,6 +109,9 @@ phase_main() {
 	kc revoke uio0 $EDU remove
 	t "rescan finds edu again" sh -c "echo 1 > /sys/bus/pci/rescan"
 	t "uio0 back after remove and rescan" wait_uio uio0
+	kc revoke-orphan uio0 $EDU
+	t "rebind after the orphan revoke" sh -c "echo $EDU > /sys/bus/pci/drivers/uio_daq/bind"
+	t "uio0 back after the orphan revoke" wait_uio uio0
 	kc dma uio0 5
 	dmesg_clean "unbind and remove while mapped"
 

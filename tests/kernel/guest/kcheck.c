@@ -189,6 +189,7 @@ static const struct {
 	{ "touch", cmd_touch },
 	{ "irq", cmd_irq },
 	{ "revoke", cmd_revoke },
+	{ "revoke-orphan", cmd_revoke_orphan },
 	{ "lib", cmd_lib },
 };
 

@@ -11,6 +11,7 @@ int cmd_dma(int argc, char **argv);
 int cmd_touch(int argc, char **argv);
 int cmd_irq(int argc, char **argv);
 int cmd_revoke(int argc, char **argv);
+int cmd_revoke_orphan(int argc, char **argv);
 int cmd_lib(int argc, char **argv);
 
 /* DMA loopback through edu into chunks 0, step, 2*step, ... and the last. */
