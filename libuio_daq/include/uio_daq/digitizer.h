@@ -106,7 +106,7 @@ int udaq_digitizer_open(struct udaq_dev *dev, struct udaq_digitizer **out);
  */
 void udaq_digitizer_close(struct udaq_digitizer *dg);
 
-/** udaq_digitizer_caps() - capabilities (valid until close). */
+/** udaq_digitizer_caps() - capabilities (valid until close; any thread). */
 const struct udaq_digitizer_caps *udaq_digitizer_caps(const struct udaq_digitizer *dg);
 
 /**
@@ -123,6 +123,7 @@ int udaq_digitizer_configure(struct udaq_digitizer *dg,
 /**
  * udaq_digitizer_config_check() - Validate @cfg against the device without
  * applying it. On failure writes a one-line reason into @msg.
+ * Thread safety: any thread (it reads only what open fixed).
  * Return: 0 or -EINVAL.
  */
 int udaq_digitizer_config_check(const struct udaq_digitizer *dg,
@@ -160,10 +161,10 @@ int udaq_digitizer_wait(struct udaq_digitizer *dg, int timeout_ms);
 int udaq_digitizer_status(struct udaq_digitizer *dg,
 			  struct udaq_digitizer_status *st);
 
-/** udaq_digitizer_ring() - the ring; readers are created on it. */
+/** udaq_digitizer_ring() - the ring; readers are created on it (any thread). */
 struct udaq_ring *udaq_digitizer_ring(struct udaq_digitizer *dg);
 
-/** udaq_digitizer_dev() - the device underneath. */
+/** udaq_digitizer_dev() - the device underneath (any thread). */
 struct udaq_dev *udaq_digitizer_dev(struct udaq_digitizer *dg);
 
 /* ---- Frames ---------------------------------------------------------- */
@@ -200,6 +201,7 @@ struct udaq_frame {
  * @len: bytes available at @buf.
  * Return: 1 and @fr filled; 0 if @len is too short for the whole frame;
  * -EBADMSG for a bad magic, header length, format or payload length.
+ * Thread safety: any thread (a pure function of @buf).
  */
 int udaq_frame_parse(const void *buf, size_t len, struct udaq_frame *fr);
 
@@ -208,6 +210,7 @@ int udaq_frame_parse(const void *buf, size_t len, struct udaq_frame *fr);
  * @frame_len: the fixed frame length of the acquisition (used to resync a
  *             lossy reader after an overrun onto a frame boundary).
  * Return: 1 with @fr; 0 if no whole frame is available yet; -EBADMSG.
+ * Thread safety: the reader's thread.
  */
 int udaq_frame_next(struct udaq_reader *reader, size_t frame_len,
 		    struct udaq_frame *fr);
@@ -225,10 +228,14 @@ int udaq_frame_check(const struct udaq_reader *reader, const struct udaq_frame *
 /**
  * udaq_frame_release() - release @fr's bytes from @reader.
  * Return: 0; -EINVAL if the reader is no longer at @fr (released already).
+ * Thread safety: the reader's thread.
  */
 int udaq_frame_release(struct udaq_reader *reader, const struct udaq_frame *fr);
 
-/** udaq_digitizer_frame_len() - bytes per frame with the current config. */
+/**
+ * udaq_digitizer_frame_len() - bytes per frame with the current config (0
+ * before configure). Thread safety: any thread, not racing with configure.
+ */
 size_t udaq_digitizer_frame_len(const struct udaq_digitizer *dg);
 
 /**

@@ -64,7 +64,10 @@ struct udaq_ring_config {
  */
 int udaq_ring_new(const struct udaq_ring_config *cfg, struct udaq_ring **out);
 
-/** udaq_ring_free() - Free the ring; all its readers must be freed first. */
+/**
+ * udaq_ring_free() - Free the ring; all its readers must be freed first.
+ * Thread safety: one thread, no other call on the ring running.
+ */
 void udaq_ring_free(struct udaq_ring *ring);
 
 /**
@@ -74,12 +77,18 @@ void udaq_ring_free(struct udaq_ring *ring);
  */
 void udaq_ring_reset(struct udaq_ring *ring, uint64_t pos);
 
+/** udaq_ring_size() - the ring's size in bytes, fixed at creation (any thread). */
 size_t udaq_ring_size(const struct udaq_ring *ring);
 /** udaq_ring_wr_ptr() - the device's write position now (any thread). */
 uint64_t udaq_ring_wr_ptr(const struct udaq_ring *ring);
 /** udaq_ring_rd_ptr() - the read position last published (any thread). */
 uint64_t udaq_ring_rd_ptr(const struct udaq_ring *ring);
 
+/*
+ * How a reader relates to the device: a lossless reader holds it back under
+ * the stop policy (the device never overwrites what the reader has not
+ * released); a lossy one never does, and is told exactly what it lost.
+ */
 enum udaq_reader_mode {
 	UDAQ_READER_LOSSLESS = 0,
 	UDAQ_READER_LOSSY = 1,
@@ -162,9 +171,12 @@ int udaq_reader_release(struct udaq_reader *reader, size_t len);
  */
 int udaq_reader_skip_to(struct udaq_reader *reader, uint64_t pos);
 
-/** udaq_reader_pos() - the reader's cursor. */
+/** udaq_reader_pos() - the reader's cursor (any thread; a snapshot). */
 uint64_t udaq_reader_pos(const struct udaq_reader *reader);
-/** udaq_reader_lost() - total bytes this reader lost to overruns. */
+/**
+ * udaq_reader_lost() - total bytes this reader lost to overruns and skips
+ * (any thread; a snapshot).
+ */
 uint64_t udaq_reader_lost(const struct udaq_reader *reader);
 
 #ifdef __cplusplus

@@ -42,7 +42,11 @@ struct udaq_ctx;
  */
 int udaq_ctx_new(struct udaq_ctx **out);
 
-/** udaq_ctx_free() - Free a context; devices opened from it must be closed first. */
+/**
+ * udaq_ctx_free() - Free a context; devices opened from it must be closed
+ * first. NULL is a no-op. Thread safety: one thread, no other call on @ctx
+ * running.
+ */
 void udaq_ctx_free(struct udaq_ctx *ctx);
 
 /**
@@ -53,6 +57,12 @@ void udaq_ctx_free(struct udaq_ctx *ctx);
  */
 int udaq_ctx_set_sysfs_root(struct udaq_ctx *ctx, const char *path);
 int udaq_ctx_set_dev_root(struct udaq_ctx *ctx, const char *path);
+
+/**
+ * udaq_ctx_sysfs_root() / udaq_ctx_dev_root() - The roots in use ("/sys",
+ * "/dev", the environment's or the last set). Valid until the next set or
+ * udaq_ctx_free(). Thread safety: any thread, not racing with a set.
+ */
 const char *udaq_ctx_sysfs_root(const struct udaq_ctx *ctx);
 const char *udaq_ctx_dev_root(const struct udaq_ctx *ctx);
 
@@ -75,11 +85,14 @@ struct udaq_info;	/* one UIO device in that snapshot */
 int udaq_enumerate(struct udaq_ctx *ctx, struct udaq_list **out);
 /*
  * A list is an immutable snapshot: its accessors and those of its entries
- * may be called from any thread while nobody frees it; udaq_list_free()
- * is one thread. Out-of-range indices give NULL / 0.
+ * may be called from any thread while nobody frees it. Out-of-range
+ * indices give NULL / 0.
  */
+/** udaq_list_free() - Free the snapshot and its entries. Thread safety: one thread. */
 void udaq_list_free(struct udaq_list *list);
+/** udaq_list_count() - Number of entries, broken ones included. Any thread. */
 size_t udaq_list_count(const struct udaq_list *list);
+/** udaq_list_get() - Entry @i (in uioN order), or NULL. Any thread. */
 const struct udaq_info *udaq_list_get(const struct udaq_list *list, size_t i);
 
 /** udaq_info_error() - 0, or the negative errno for a broken entry. */
@@ -148,7 +161,11 @@ int udaq_dev_open(struct udaq_ctx *ctx, const char *spec, struct udaq_dev **out)
  */
 int udaq_sim_options_check(const char *spec, char *msg, size_t msglen);
 
-/** udaq_dev_close() - Unmap every map, close the node (and stop a simulator). */
+/**
+ * udaq_dev_close() - Unmap every map, close the node (and stop a simulator).
+ * NULL is a no-op. Thread safety: one thread, no other call on @dev running
+ * (maps and pointers into them become invalid).
+ */
 void udaq_dev_close(struct udaq_dev *dev);
 
 /*
@@ -165,6 +182,7 @@ uint16_t udaq_dev_pci_vendor(const struct udaq_dev *dev);
 uint16_t udaq_dev_pci_device(const struct udaq_dev *dev);
 /** udaq_dev_pci_addr() - PCI address, or NULL. */
 const char *udaq_dev_pci_addr(const struct udaq_dev *dev);
+/** udaq_dev_num_maps() - Number of maps the device has (sysfs maps/mapN). */
 size_t udaq_dev_num_maps(const struct udaq_dev *dev);
 
 /**
@@ -245,7 +263,8 @@ static inline uint64_t udaq_mem_read64(const volatile void *p)
  * udaq_dev_irq_fd() - A file descriptor that polls readable when an
  * interrupt is pending (the /dev/uioN node, or the simulator's eventfd).
  * Use it in your own poll loop, then consume the event with
- * udaq_dev_irq_wait(dev, 0, &missed). Owned by @dev.
+ * udaq_dev_irq_wait(dev, 0, &missed). Owned by @dev. Thread safety: any
+ * thread (polling it from several threads races for the same events).
  */
 int udaq_dev_irq_fd(const struct udaq_dev *dev);
 
@@ -279,7 +298,7 @@ int udaq_dev_irq_wait(struct udaq_dev *dev, int timeout_ms, uint32_t *missed);
  */
 uint64_t udaq_dev_irq_count(const struct udaq_dev *dev);
 
-/** udaq_version() - the library's version string, e.g. "0.1.0". */
+/** udaq_version() - the library's version string, e.g. "0.1.0". Any thread. */
 const char *udaq_version(void);
 
 #ifdef __cplusplus
