@@ -177,11 +177,22 @@ static int open_file(struct recorder *r, uint64_t first, const struct timespec *
 	ret = daqd_sigmf_add_capture(&r->meta, 0, first, when);
 	if (!ret)
 		ret = flush_file(r, false);
+	if (ret) {
+		/*
+		 * No room for its metadata (disk full): a data file without
+		 * one would be unreadable, and nothing is in it yet.
+		 */
+		close(r->data_fd);
+		r->data_fd = -1;
+		unlinkat(r->dirfd, name, 0);
+		daqd_sigmf_meta_clear(&r->meta);
+		return ret;
+	}
 	pthread_mutex_lock(&r->lock);
 	snprintf(r->cur_file, sizeof(r->cur_file), "%s", r->stem);
 	r->files++;
 	pthread_mutex_unlock(&r->lock);
-	return ret;
+	return 0;
 }
 
 /*

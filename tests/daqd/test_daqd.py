@@ -466,6 +466,24 @@ def case_diskfull(tmp):
         t = verify_ok(mnt, channels=4)
         check(t['samples'] > 0 and t['samples'] == rec['samples'],
               f'file has {t["samples"]} samples, recorder wrote {rec["samples"]}')
+
+        # Full before a file opens (as at a rotation): no data file is left
+        # without its metadata, and the error says why.
+        for f in os.listdir(mnt):
+            os.unlink(os.path.join(mnt, f))
+        with open(os.path.join(mnt, 'filler'), 'wb') as f:
+            try:
+                while True:
+                    f.write(b'\0' * 65536)
+                    f.flush()
+            except OSError:
+                pass
+        p = run(['--test-pattern', '--rate', '100000', '--channels', '2', '--duration', '0.5',
+                 '--output', mnt, '--socket', '', '--quiet'], timeout=30)
+        check(p.returncode == 1 and 'No space left on device' in p.stderr,
+              f'recording into a full disk: rc {p.returncode}, {p.stderr}')
+        left = sorted(f for f in os.listdir(mnt) if f != 'filler')
+        check(left == [], f'files left on the full disk: {left}')
     finally:
         subprocess.run(['umount', mnt])
 
