@@ -70,6 +70,12 @@ def net_sink(status):
     raise Fail(f'no net sink in status: {status}')
 
 
+def client_streaming(ctl):
+    """True once some stream client has been sent data."""
+    cl = net_sink(daqctl(ctl, 'stats')).get('clients', [])
+    return any(c.get('state') == 'streaming' and c.get('sent', 0) > 0 for c in cl)
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix='stream-e2e-')
     daqd = None
@@ -173,10 +179,8 @@ def main():
         daqctl(ctl, 'start')
         e = cat(['--verify', f'unix:{usock}'])
 
-        def streaming():
-            cl = net_sink(daqctl(ctl, 'stats')).get('clients', [])
-            return any(c.get('state') == 'streaming' and c.get('sent', 0) > 0 for c in cl)
-        wait_for(streaming, 30, 'a client streaming in the second acquisition')
+        wait_for(lambda: client_streaming(ctl), 30,
+                 'a client streaming in the second acquisition')
         daqd.send_signal(signal.SIGTERM)
         check(daqd.wait(timeout=20) == 0, f'daqd exited {daqd.returncode}')
         _, err = e.communicate(timeout=20)
@@ -261,10 +265,7 @@ def device_error():
         cat = subprocess.Popen([DAQCAT, '--verify', f'unix:{usock}'],
                                stderr=subprocess.PIPE, text=True)
 
-        def streaming():
-            cl = net_sink(daqctl(ctl, 'stats')).get('clients', [])
-            return any(c.get('state') == 'streaming' and c.get('sent', 0) > 0 for c in cl)
-        wait_for(streaming, 30, 'the client streaming')
+        wait_for(lambda: client_streaming(ctl), 30, 'the client streaming')
         r = subprocess.run([DAQCTL, '-s', ctl, '--raw', '{"cmd": "sim-fault", "fault": "dma"}'],
                            capture_output=True, text=True, timeout=10)
         check(r.returncode == 0, f'sim-fault dma: {r.stdout} {r.stderr}')
