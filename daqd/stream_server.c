@@ -1163,6 +1163,10 @@ static void net_status(struct daqd_sink *s, struct json_object *obj)
 		json_object_object_add(o, "aborts", json_object_new_uint64(atomic_load(&c->aborts)));
 		json_object_array_add(arr, o);
 	}
+	/* Say so when the list is cut, rather than let it look complete. */
+	json_object_object_add(obj, "clients_not_listed",
+			       json_object_new_uint64(ns->nclients > STATUS_MAX_CLIENTS ?
+						      ns->nclients - STATUS_MAX_CLIENTS : 0));
 	pthread_mutex_unlock(&ns->list_lock);
 	json_object_object_add(obj, "clients", arr);
 }

@@ -179,6 +179,16 @@ static void test_eight_clients(void **state)
 	for (int i = 0; i < 8; i++)
 		pthread_create(&cl[i].th, NULL, cli_thread, &cl[i]);
 	wait_requests(&r, 8);
+	{
+		/* All eight listed, and the status says none was left out. */
+		struct json_object *sj = daqd_sink_status_json(r.net), *v;
+
+		assert_true(json_object_object_get_ex(sj, "clients", &v));
+		assert_int_equal(json_object_array_length(v), 8);
+		assert_true(json_object_object_get_ex(sj, "clients_not_listed", &v));
+		assert_int_equal(json_object_get_uint64(v), 0);
+		json_object_put(sj);
+	}
 	assert_int_equal(rig_start(&r), 0);
 	usleep(1500000);
 	rig_stop(&r);
