@@ -18,6 +18,7 @@ int daqd_batch_gather(struct udaq_reader *reader, const struct daqd_stream *stre
 	b->bytes = 0;
 	b->ring_bytes = 0;
 	b->frames = 0;
+	b->payload_frames = 0;
 	b->samples = 0;
 	b->lost_bytes = 0;
 	b->limit_reached = false;
@@ -75,6 +76,7 @@ int daqd_batch_gather(struct udaq_reader *reader, const struct daqd_stream *stre
 			b->bytes += b->iov[b->niov].iov_len;
 			b->niov++;
 			b->samples += n;
+			b->payload_frames++;
 		}
 		if (n < fr.nsamples)
 			b->limit_reached = true;

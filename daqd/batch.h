@@ -25,7 +25,8 @@
  *              stream's sample limit were found (release them anyway).
  * @bytes: payload bytes in @iov.
  * @ring_bytes: bytes to udaq_reader_release() once the payload is used.
- * @frames: frames in the batch.
+ * @frames: frames in the batch (to release), past the sample limit too.
+ * @payload_frames: those of them with samples in @iov (what sinks count).
  * @first_sample: device sample index of the first payload sample.
  * @timestamp_ns: the first frame's timestamp (ns since the start).
  * @samples: multi-channel samples in @iov (contiguous device indices).
@@ -40,6 +41,7 @@ struct daqd_batch {
 	size_t bytes;
 	size_t ring_bytes;
 	size_t frames;
+	size_t payload_frames;
 	uint64_t first_sample;
 	uint64_t timestamp_ns;
 	uint64_t samples;

@@ -372,7 +372,7 @@ static int consume(struct recorder *r, struct daqd_batch *b)
 			}
 		}
 	}
-	atomic_fetch_add(&r->base.c.frames, b->frames);
+	atomic_fetch_add(&r->base.c.frames, b->payload_frames);
 	return 0;
 }
 

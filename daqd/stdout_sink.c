@@ -113,7 +113,7 @@ static void *stdout_thread(void *arg)
 		}
 		if (b.samples)
 			o->next_sample = b.first_sample + b.samples;
-		atomic_fetch_add(&o->base.c.frames, b.frames);
+		atomic_fetch_add(&o->base.c.frames, b.payload_frames);
 		atomic_fetch_add(&o->base.c.samples, b.samples);
 		udaq_reader_release(o->reader, b.ring_bytes);
 	}

@@ -172,10 +172,12 @@ static void test_limit(void **state)
 	assert_int_equal(b.iov[1].iov_len, (FS / 2) * NCHAN * 2);
 	assert_int_equal(b.frames, 2);
 	udaq_reader_release(f->rd, b.ring_bytes);
-	/* Frames past the limit are consumed without payload. */
+	/* Frames past the limit are consumed without payload, and not counted. */
 	assert_int_equal(daqd_batch_gather(f->rd, &f->st, 1 << 20, &b), 1);
 	assert_int_equal(b.niov, 0);
 	assert_int_equal(b.samples, 0);
+	assert_int_equal(b.payload_frames, 0);
+	assert_int_equal(b.frames, 1);
 	assert_int_equal(b.ring_bytes, FRAME_LEN);
 }
 
@@ -188,6 +190,7 @@ static void test_byte_cap(void **state)
 		add_frame(f, (uint64_t)i * FS);
 	assert_int_equal(daqd_batch_gather(f->rd, &f->st, 3 * PAYLOAD, &b), 1);
 	assert_int_equal(b.frames, 3);
+	assert_int_equal(b.payload_frames, 3);
 	/* A cap below one frame still yields one frame. */
 	udaq_reader_release(f->rd, b.ring_bytes);
 	assert_int_equal(daqd_batch_gather(f->rd, &f->st, 1, &b), 1);
