@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static int grow(void **arr, size_t *cap, size_t n, size_t elem)
@@ -218,6 +219,25 @@ int daqd_sigmf_rewrite_meta(int dirfd, const char *name, struct json_object *obj
 	fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	{
+		/*
+		 * Only into blocks the file already has: a write that runs out
+		 * of space half-way would leave the old text's tail after the
+		 * new text's head, which is not JSON. The old metadata, still
+		 * valid, then stays.
+		 */
+		struct stat sb;
+
+		if (fstat(fd, &sb)) {
+			ret = -errno;
+			close(fd);
+			return ret;
+		}
+		if ((uint64_t)sb.st_blocks * 512 < (uint64_t)len + 1) {
+			close(fd);
+			return -ENOSPC;
+		}
+	}
 	while (off < len) {
 		ssize_t n = pwrite(fd, text + off, len - off, (off_t)off);
 

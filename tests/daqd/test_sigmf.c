@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* SigMF metadata: what is described for a given sample count, atomic writes. */
+#include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -149,6 +150,56 @@ static void test_write_atomic(void **state)
 	daqd_sigmf_meta_clear(&m);
 }
 
+/*
+ * The full-disk fallback rewrites in place only into blocks the file has:
+ * text that would need more is refused, and the old metadata stays whole.
+ */
+static void test_rewrite_in_place(void **state)
+{
+	char dir[] = "/tmp/daqd-sigmf-XXXXXX";
+	struct json_object *small, *big, *back;
+	char path[128], pad[9000];
+	struct stat st;
+	int dfd, fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(dfd >= 0);
+	snprintf(path, sizeof(path), "%s/y.sigmf-meta", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "{\"old\": true}\n", 15), 15);
+	close(fd);
+	assert_int_equal(stat(path, &st), 0);
+
+	memset(pad, 'p', sizeof(pad) - 1);
+	pad[sizeof(pad) - 1] = 0;
+	big = json_object_new_object();
+	json_object_object_add(big, "pad", json_object_new_string(pad));
+	/* More than the file's blocks hold (one or two): refused, untouched. */
+	if ((uint64_t)st.st_blocks * 512 < sizeof(pad)) {
+		assert_int_equal(daqd_sigmf_rewrite_meta(dfd, "y.sigmf-meta", big), -ENOSPC);
+		back = json_object_from_file(path);
+		assert_non_null(back);
+		assert_non_null(json_object_object_get(back, "old"));
+		json_object_put(back);
+	}
+	/* What fits is written whole, the old tail cut off. */
+	small = json_object_new_object();
+	json_object_object_add(small, "new", json_object_new_int(1));
+	assert_int_equal(daqd_sigmf_rewrite_meta(dfd, "y.sigmf-meta", small), 0);
+	back = json_object_from_file(path);
+	assert_non_null(back);
+	assert_true(json_object_equal(small, back));
+	json_object_put(back);
+	json_object_put(small);
+	json_object_put(big);
+	unlink(path);
+	rmdir(dir);
+	close(dfd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -156,6 +207,7 @@ int main(void)
 		cmocka_unit_test(test_prefix),
 		cmocka_unit_test(test_free_running_has_no_rate),
 		cmocka_unit_test(test_write_atomic),
+		cmocka_unit_test(test_rewrite_in_place),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
