@@ -689,9 +689,11 @@ static int check_long_flags(int argc, char **argv, const struct option *opts,
 			return -EINVAL;
 		}
 		if (eq && o->has_arg == no_argument) {
+			/* The on/off flag's own name, whichever form was given. */
+			const char *base = strncmp(o->name, "no-", 3) ? o->name : o->name + 3;
+
 			errf(err, errlen, "flag '--%s' takes no value (--%s, or --no-%s to turn it off)",
-			     o->name, !strncmp(o->name, "no-", 3) ? o->name + 3 : o->name,
-			     !strncmp(o->name, "no-", 3) ? o->name + 3 : o->name);
+			     o->name, base, base);
 			return -EINVAL;
 		}
 		if (!eq && o->has_arg == required_argument)

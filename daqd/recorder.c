@@ -590,10 +590,30 @@ static const struct daqd_sink_ops recorder_ops = {
 	.destroy = recorder_destroy,
 };
 
+/*
+ * Before the device starts: can a file be made in @dirfd at all? access()
+ * cannot tell (root passes it on a read-only mount or in sysfs), so a probe
+ * file is created and removed. Return 0 or -errno.
+ */
+static int probe_writable(int dirfd)
+{
+	char probe[64];
+	int fd;
+
+	snprintf(probe, sizeof(probe), ".daqd-probe-%ld", (long)getpid());
+	fd = openat(dirfd, probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	unlinkat(dirfd, probe, 0);
+	return 0;
+}
+
 int daqd_recorder_new(const struct daqd_config *cfg, struct daqd_sink **out,
 		      char *err, size_t errlen)
 {
 	struct recorder *r = calloc(1, sizeof(*r));
+	const char *why = "";
 	struct stat stbuf;
 	int ret;
 
@@ -609,29 +629,12 @@ int daqd_recorder_new(const struct daqd_config *cfg, struct daqd_sink **out,
 		r->dirfd = -1;
 	}
 	if (!ret) {
-		/*
-		 * Before the device starts: can a file be made here at all?
-		 * access() cannot tell (root passes it on a read-only mount or
-		 * in sysfs), so a probe file is created and removed.
-		 */
-		char probe[64];
-		int fd;
-
-		snprintf(probe, sizeof(probe), ".daqd-probe-%ld", (long)getpid());
-		fd = openat(r->dirfd, probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (fd < 0) {
-			ret = -errno;
-			snprintf(err, errlen, "output directory '%s': cannot create files there: %s",
-				 cfg->output_dir, strerror(-ret));
-			close(r->dirfd);
-			free(r);
-			return ret;
-		}
-		close(fd);
-		unlinkat(r->dirfd, probe, 0);
+		ret = probe_writable(r->dirfd);
+		if (ret)
+			why = "cannot create files there: ";
 	}
 	if (ret) {
-		snprintf(err, errlen, "output directory '%s': %s", cfg->output_dir,
+		snprintf(err, errlen, "output directory '%s': %s%s", cfg->output_dir, why,
 			 strerror(-ret));
 		if (r->dirfd >= 0)
 			close(r->dirfd);

@@ -102,6 +102,7 @@ int udaq_frame_next(struct udaq_reader *reader, size_t frame_len,
 		    struct udaq_frame *fr)
 {
 	struct udaq_span span;
+	size_t seen;
 	int ret, tries;
 
 	if (!reader || !fr)
@@ -136,15 +137,11 @@ int udaq_frame_next(struct udaq_reader *reader, size_t frame_len,
 		    ((frame_len && fr->frame_len != frame_len) ||
 		     fr->frame_len > udaq_ring_size(udaq_reader_ring(reader))))
 			ret = -EBADMSG;
-		{
-			/* What the parser looked at: the frame, or its header. */
-			size_t seen = ret > 0 ? fr->frame_len :
-				      span.len < REFDAQ_FRAME_HDR_LEN ? span.len :
-				      REFDAQ_FRAME_HDR_LEN;
-
-			if (udaq_reader_check(reader, &span, seen))
-				continue;
-		}
+		/* What the parser looked at: the frame, or its header. */
+		seen = ret > 0 ? fr->frame_len :
+		       span.len < REFDAQ_FRAME_HDR_LEN ? span.len : REFDAQ_FRAME_HDR_LEN;
+		if (udaq_reader_check(reader, &span, seen))
+			continue;
 		if (ret <= 0)
 			return ret;
 		fr->pos = span.pos;

@@ -398,11 +398,6 @@ uint64_t udaq_reader_lost(const struct udaq_reader *reader)
 	return reader ? __atomic_load_n(&reader->lost_total, __ATOMIC_RELAXED) : 0;
 }
 
-enum udaq_reader_mode udaq_reader_mode(const struct udaq_reader *reader)
-{
-	return reader ? reader->mode : UDAQ_READER_LOSSLESS;
-}
-
 struct udaq_ring *udaq_reader_ring(const struct udaq_reader *reader)
 {
 	return reader ? reader->ring : NULL;

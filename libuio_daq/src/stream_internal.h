@@ -30,7 +30,6 @@ int udaq_ring_set_device(struct udaq_ring *ring, size_t guard, bool overwrite);
  */
 void udaq_ring_follow_device(struct udaq_ring *ring);
 
-enum udaq_reader_mode udaq_reader_mode(const struct udaq_reader *reader);
 struct udaq_ring *udaq_reader_ring(const struct udaq_reader *reader);
 
 /*
