@@ -588,12 +588,14 @@ def case_control(tmp):
     d = Daemon(tmp, ['--test-pattern', '--rate', '100000', '--channels', '2',
                      '--output', rec, '--socket-group', 'daemon'])
     try:
+        # The path appears at bind(), the group a moment later, before
+        # listen(): look once daqd answers, as any client first could.
+        s = d.request('status')
         st = os.stat(d.sock)
         check(stat.S_ISSOCK(st.st_mode), 'not a socket')
         check(stat.S_IMODE(st.st_mode) == 0o660, f'mode {oct(st.st_mode)}')
         check(st.st_gid == group.gr_gid, f'group {st.st_gid}')
 
-        s = d.request('status')
         check(s['acquisition']['state'] == 'running', f'status {s}')
         check(s['sinks'][0]['kind'] == 'sigmf', f'sinks {s["sinks"]}')
         a = d.sink('sigmf')['bytes']
