@@ -104,6 +104,25 @@ struct udaq_dev {
 	struct list_head mappers;
 };
 
+/*
+ * Live counts of the stub's objects (udaq_stats.c): each is added where
+ * the object is created and subtracted where it is freed.
+ */
+enum udaq_stat {
+	UDAQ_STAT_DEVICES,	/* struct udaq_dev, with its pci_dev reference */
+	UDAQ_STAT_CHUNKS,	/* coherent ring chunks */
+	UDAQ_STAT_RING_PAGES,	/* pages in those chunks */
+	UDAQ_STAT_DESC_MAPS,	/* coherent descriptor maps */
+	UDAQ_STAT_IRQ_VECTORS,	/* allocated interrupt vectors */
+	UDAQ_STAT_MAPPERS,	/* mapper records, each with an inode and mm */
+	UDAQ_STAT_VMA_REFS,	/* device references held by VMAs */
+	UDAQ_STAT_COUNT
+};
+
+void udaq_stat_add(enum udaq_stat s, int n);
+void udaq_stats_init(void);
+void udaq_stats_exit(void);
+
 /* udaq_ring.c */
 int udaq_ring_alloc(struct udaq_dev *ud);
 void udaq_ring_free(struct udaq_dev *ud);

@@ -79,10 +79,12 @@ int udaq_irq_setup(struct udaq_dev *ud)
 		ud->info.irq = UIO_IRQ_NONE;
 		return 0;
 	}
+	udaq_stat_add(UDAQ_STAT_IRQ_VECTORS, 1);
 	ud->msi = pdev->msi_enabled;
 	if (!ud->msi && !pci_intx_mask_supported(pdev)) {
 		dev_warn(&pdev->dev, "INTx cannot be masked in config space: maps only\n");
 		pci_free_irq_vectors(pdev);
+		udaq_stat_add(UDAQ_STAT_IRQ_VECTORS, -1);
 		ud->info.irq = UIO_IRQ_NONE;
 		return 0;
 	}
@@ -102,7 +104,9 @@ int udaq_irq_setup(struct udaq_dev *ud)
 
 void udaq_irq_teardown(struct udaq_dev *ud)
 {
-	if (ud->info.irq != UIO_IRQ_NONE)
+	if (ud->info.irq != UIO_IRQ_NONE) {
 		pci_free_irq_vectors(ud->pdev);
+		udaq_stat_add(UDAQ_STAT_IRQ_VECTORS, -1);
+	}
 	ud->info.irq = UIO_IRQ_NONE;
 }

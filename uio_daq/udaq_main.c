@@ -130,6 +130,7 @@ static void udaq_dev_release(struct kref *ref)
 
 	pci_dev_put(ud->pdev);
 	kfree(ud);
+	udaq_stat_add(UDAQ_STAT_DEVICES, -1);
 }
 
 void udaq_dev_put(struct udaq_dev *ud)
@@ -172,6 +173,7 @@ static int udaq_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ud = kzalloc(sizeof(*ud), GFP_KERNEL);
 	if (!ud)
 		return -ENOMEM;
+	udaq_stat_add(UDAQ_STAT_DEVICES, 1);
 	kref_init(&ud->ref);
 	ud->pdev = pci_dev_get(pdev);
 	ud->card = card;
@@ -284,7 +286,25 @@ static struct pci_driver udaq_driver = {
 	.probe = udaq_probe,
 	.remove = udaq_remove,
 };
-module_pci_driver(udaq_driver);
+
+static int __init udaq_init(void)
+{
+	int ret;
+
+	udaq_stats_init();
+	ret = pci_register_driver(&udaq_driver);
+	if (ret)
+		udaq_stats_exit();
+	return ret;
+}
+module_init(udaq_init);
+
+static void __exit udaq_exit(void)
+{
+	pci_unregister_driver(&udaq_driver);
+	udaq_stats_exit();
+}
+module_exit(udaq_exit);
 
 MODULE_DESCRIPTION("UIO driver for PCIe DMA streaming DAQ cards");
 MODULE_AUTHOR("uio-daq developers");

@@ -40,10 +40,12 @@ static void udaq_vm_open(struct vm_area_struct *vma)
 	struct udaq_dev *ud = vma->vm_private_data;
 
 	kref_get(&ud->ref);
+	udaq_stat_add(UDAQ_STAT_VMA_REFS, 1);
 }
 
 static void udaq_vm_close(struct vm_area_struct *vma)
 {
+	udaq_stat_add(UDAQ_STAT_VMA_REFS, -1);
 	udaq_dev_put(vma->vm_private_data);
 }
 
@@ -120,6 +122,7 @@ static int udaq_mappers_add(struct udaq_dev *ud, struct vm_area_struct *vma)
 	if (!found) {
 		found = kzalloc(sizeof(*found), GFP_KERNEL);
 		if (found) {
+			udaq_stat_add(UDAQ_STAT_MAPPERS, 1);
 			ihold(inode);
 			found->inode = inode;
 			mmgrab(vma->vm_mm);
@@ -139,6 +142,7 @@ static int udaq_mappers_add(struct udaq_dev *ud, struct vm_area_struct *vma)
 			list_del(&m->node);
 			iput(m->inode);
 			kfree(m);
+			udaq_stat_add(UDAQ_STAT_MAPPERS, -1);
 		} else {
 			list_move(&m->node, &ud->mappers);
 		}
@@ -173,6 +177,7 @@ void udaq_revoke_mappings(struct udaq_dev *ud)
 		if (m->mm)
 			mmdrop(m->mm);
 		kfree(m);
+		udaq_stat_add(UDAQ_STAT_MAPPERS, -1);
 	}
 }
 
@@ -291,5 +296,6 @@ int udaq_mmap(struct uio_info *info, struct vm_area_struct *vma)
 	vma->vm_ops = (mi == REFDAQ_MAP_RING && !ud->cfg.populate) ?
 		      &udaq_ring_lazy_vm_ops : &udaq_vm_ops;
 	kref_get(&ud->ref);
+	udaq_stat_add(UDAQ_STAT_VMA_REFS, 1);
 	return 0;
 }

@@ -78,6 +78,8 @@ int udaq_ring_alloc(struct udaq_dev *ud)
 				ud->cfg.dma_bits);
 			goto fail;
 		}
+		udaq_stat_add(UDAQ_STAT_CHUNKS, 1);
+		udaq_stat_add(UDAQ_STAT_RING_PAGES, PAGE_ALIGN(c->len) >> PAGE_SHIFT);
 		left -= c->len;
 	}
 
@@ -87,6 +89,7 @@ int udaq_ring_alloc(struct udaq_dev *ud)
 				      GFP_KERNEL);
 	if (!ud->desc)
 		goto fail;
+	udaq_stat_add(UDAQ_STAT_DESC_MAPS, 1);
 	udaq_desc_fill(ud);
 	return 0;
 
@@ -100,16 +103,22 @@ void udaq_ring_free(struct udaq_dev *ud)
 	struct device *dev = &ud->pdev->dev;
 	unsigned int i;
 
-	if (ud->desc)
+	if (ud->desc) {
 		dma_free_coherent(dev, ud->desc_size, ud->desc, ud->desc_bus);
+		udaq_stat_add(UDAQ_STAT_DESC_MAPS, -1);
+	}
 	ud->desc = NULL;
 	if (!ud->chunks)
 		return;
 	for (i = 0; i < ud->nchunks; i++) {
 		struct udaq_chunk *c = &ud->chunks[i];
 
-		if (c->cpu)
-			dma_free_coherent(dev, c->len, c->cpu, c->bus);
+		if (!c->cpu)
+			continue;
+		dma_free_coherent(dev, c->len, c->cpu, c->bus);
+		udaq_stat_add(UDAQ_STAT_CHUNKS, -1);
+		udaq_stat_add(UDAQ_STAT_RING_PAGES,
+			      -(int)(PAGE_ALIGN(c->len) >> PAGE_SHIFT));
 	}
 	kfree(ud->chunks);
 	ud->chunks = NULL;
