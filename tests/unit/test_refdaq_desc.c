@@ -21,7 +21,7 @@
 #include <uio_daq/refdaq_regs.h>
 #include <uio_daq/uio_daq.h>
 
-#include "../core/fake_tree.h"
+#include "fake_tree.h"
 
 #define PS	4096u
 #define RING	(64u * 1024u)
