@@ -25,7 +25,7 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, '..', 'helpers'))
 import verify_sigmf  # noqa: E402
 from verify_sigmf import VerifyError, verify  # noqa: E402
 

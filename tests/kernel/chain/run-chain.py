@@ -110,7 +110,7 @@ def check_metadata(tap, args, metas):
     them, against the SigMF schema subset the daqd tests use."""
     import json
     import jsonschema
-    with open(os.path.join(args.srcdir, "tests", "daqd", "sigmf-schema-subset.json")) as f:
+    with open(os.path.join(args.srcdir, "tests", "helpers", "sigmf-schema-subset.json")) as f:
         schema = json.load(f)
     problems = []
     for name, text in sorted(metas.items()):
