@@ -17,7 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <uio_daq/refdaq_regs.h>
+#include <uio_daq/refdaq.h>
+#include <uio_daq/sim.h>
 #include <uio_daq/uio_daq.h>
 
 #define ITERS		4000

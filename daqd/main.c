@@ -18,7 +18,8 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include <uio_daq/refdaq_regs.h>
+#include <uio_daq/frame.h>
+#include <uio_daq/refdaq.h>
 
 #include "daemon.h"
 #include "log.h"
@@ -65,8 +66,8 @@ static uint32_t default_frame_samples(uint32_t nchan, size_t ring_size)
 {
 	uint32_t fs = REFDAQ_FRAME_SAMPLES_DEFAULT;
 
-	while (fs > 1 && ((REFDAQ_FRAME_HDR_LEN + (size_t)fs * nchan * 2 +
-			   REFDAQ_FRAME_ALIGN - 1) & ~(size_t)(REFDAQ_FRAME_ALIGN - 1)) >
+	while (fs > 1 && ((UDAQ_FRAME_HDR_LEN + (size_t)fs * nchan * 2 +
+			   UDAQ_FRAME_ALIGN - 1) & ~(size_t)(UDAQ_FRAME_ALIGN - 1)) >
 	       ring_size / 4)
 		fs /= 2;
 	return fs;
@@ -80,7 +81,7 @@ static void fill_digitizer_config(const struct daqd_config *cfg, size_t ring_siz
 	memset(dc, 0, sizeof(*dc));
 	dc->sample_rate = freerun ? 0 : cfg->rate;
 	dc->chan_mask = cfg->channels >= 32 ? 0xffffffffu : (1u << cfg->channels) - 1;
-	dc->format = REFDAQ_FORMAT_I16LE;
+	dc->format = UDAQ_FORMAT_I16LE;
 	/* Explicit, so that samples = frames x frame_samples + lost holds. */
 	dc->frame_samples = cfg->frame_samples ? cfg->frame_samples :
 			    default_frame_samples(cfg->channels, ring_size);

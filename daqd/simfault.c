@@ -4,7 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include <uio_daq/refdaq_regs.h>
+#include <uio_daq/abi.h>
+#include <uio_daq/sim.h>
 
 const char daqd_sim_fault_names[] = "overflow, dma, gone, stall, unstall";
 
@@ -30,7 +31,7 @@ int daqd_sim_fault(struct udaq_dev *dev, const char *name)
 		if (strcmp(faults[i].name, name))
 			continue;
 		/* The driver mapped the registers already; this returns that map. */
-		ret = udaq_dev_map_by_name(dev, REFDAQ_MAP_REGS_NAME, 0, &regs);
+		ret = udaq_dev_map_by_name(dev, UDAQ_MAP_REGS_NAME, 0, &regs);
 		if (ret)
 			return ret;
 		udaq_map_write32(regs, REFDAQ_REG_SIM_FAULT, faults[i].bit);

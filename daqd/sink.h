@@ -16,7 +16,7 @@
  * - LOSSLESS readers (the recorder, stdout) drive the device's read
  *   pointer: with the stop policy the device waits for them and counts what
  *   it drops, which shows up as a jump in udaq_frame.first_sample (and
- *   REFDAQ_FRAME_FLAG_GAP). LOSSY readers (network clients) never hold the
+ *   UDAQ_FRAME_FLAG_GAP). LOSSY readers (network clients) never hold the
  *   device back; an overrun is reported by the reader (span.lost /
  *   frame.lost_bytes) and the sink resynchronises on a frame boundary
  *   with stream->frame_len.

@@ -30,7 +30,8 @@ if [ ! -r /etc/debian_version ]; then
 fi
 
 pkgs="gcc make pkgconf meson ninja-build libpci-dev pci.ids libjson-c-dev libinih-dev
-libsystemd-dev libcmocka-dev python3-numpy python3-jsonschema util-linux systemd"
+libsystemd-dev libcmocka-dev python3-numpy python3-jsonschema util-linux systemd
+groff-base"
 kpkgs="qemu-system-x86 busybox-static cpio xz-utils zstd kmod sparse
 linux-image-amd64 linux-headers-amd64 linux-source-6.1"
 

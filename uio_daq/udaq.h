@@ -7,8 +7,8 @@
  * userspace driver where the chunks live on the bus, forwards one interrupt,
  * and exposes all three as UIO maps in the refdaq layout.
  */
-#ifndef UDAQ_H
-#define UDAQ_H
+#ifndef UIODAQ_H
+#define UIODAQ_H
 
 #include <linux/kref.h>
 #include <linux/list.h>
@@ -18,11 +18,16 @@
 #include <linux/spinlock.h>
 #include <linux/uio_driver.h>
 
-#include <uio_daq/refdaq_regs.h>
+#include <uio_daq/abi.h>
+#include <uio_daq/refdaq.h>
 
-#define UDAQ_DRV_NAME		"uio_daq"
-#define UDAQ_DRV_VERSION	"0.1.0"
-#define UDAQ_NUM_MAPS		3
+#define UIODAQ_DRV_NAME		"uio_daq"
+#define UIODAQ_DRV_VERSION	"0.1.0"
+#define UIODAQ_NUM_MAPS		3
+
+/* QEMU's edu (docs/edu-digitizer.md), bound with the generic defaults. */
+#define UIODAQ_EDU_VENDOR	0x1234
+#define UIODAQ_EDU_DEVICE	0x11e8
 
 /* PCI_IRQ_LEGACY was renamed PCI_IRQ_INTX in 6.8 and removed in 6.10. */
 #ifndef PCI_IRQ_INTX
@@ -31,32 +36,32 @@
 
 /*
  * vm_flags became read-only behind accessors in 6.3; Kbuild detects them
- * (UDAQ_HAVE_VM_FLAGS_SET) rather than testing the version.
+ * (UIODAQ_HAVE_VM_FLAGS_SET) rather than testing the version.
  */
-#ifndef UDAQ_HAVE_VM_FLAGS_SET
-static inline void udaq_vm_flags_set(struct vm_area_struct *vma, unsigned long f)
+#ifndef UIODAQ_HAVE_VM_FLAGS_SET
+static inline void uiodaq_vm_flags_set(struct vm_area_struct *vma, unsigned long f)
 {
 	vma->vm_flags |= f;
 }
 
-static inline void udaq_vm_flags_clear(struct vm_area_struct *vma,
-				       unsigned long f)
+static inline void uiodaq_vm_flags_clear(struct vm_area_struct *vma,
+					 unsigned long f)
 {
 	vma->vm_flags &= ~f;
 }
 #else
-#define udaq_vm_flags_set(vma, f)	vm_flags_set(vma, f)
-#define udaq_vm_flags_clear(vma, f)	vm_flags_clear(vma, f)
+#define uiodaq_vm_flags_set(vma, f)	vm_flags_set(vma, f)
+#define uiodaq_vm_flags_clear(vma, f)	vm_flags_clear(vma, f)
 #endif
 
 /* Defaults that depend on the card, picked through the ID table. */
-struct udaq_card {
+struct uiodaq_card {
 	const char *name;		/* UIO name userspace matches on */
 	unsigned int dma_bits;		/* used when dma_bits=0 */
 };
 
 /* Snapshot of the module parameters taken at probe time. */
-struct udaq_config {
+struct uiodaq_config {
 	unsigned long ring_size;
 	unsigned long chunk_size;
 	unsigned int dma_bits;
@@ -64,21 +69,21 @@ struct udaq_config {
 	bool populate;
 };
 
-struct udaq_chunk {
+struct uiodaq_chunk {
 	void *cpu;
 	dma_addr_t bus;
 	size_t len;
 };
 
-struct udaq_dev {
+struct uiodaq_dev {
 	/* One reference for the bound device, one per VMA of a map. */
 	struct kref ref;
 	struct pci_dev *pdev;
-	const struct udaq_card *card;
-	struct udaq_config cfg;
+	const struct uiodaq_card *card;
+	struct uiodaq_config cfg;
 	struct uio_info info;
 
-	struct udaq_chunk *chunks;
+	struct uiodaq_chunk *chunks;
 	unsigned int nchunks;
 	void *desc;
 	dma_addr_t desc_bus;
@@ -108,35 +113,35 @@ struct udaq_dev {
  * Live counts of the stub's objects (udaq_stats.c): each is added where
  * the object is created and subtracted where it is freed.
  */
-enum udaq_stat {
-	UDAQ_STAT_DEVICES,	/* struct udaq_dev, with its pci_dev reference */
-	UDAQ_STAT_CHUNKS,	/* coherent ring chunks */
-	UDAQ_STAT_RING_PAGES,	/* pages in those chunks */
-	UDAQ_STAT_DESC_MAPS,	/* coherent descriptor maps */
-	UDAQ_STAT_IRQ_VECTORS,	/* allocated interrupt vectors */
-	UDAQ_STAT_MAPPERS,	/* mapper records, each with an inode and mm */
-	UDAQ_STAT_VMA_REFS,	/* device references held by VMAs */
-	UDAQ_STAT_COUNT
+enum uiodaq_stat {
+	UIODAQ_STAT_DEVICES,	/* struct uiodaq_dev, with its pci_dev reference */
+	UIODAQ_STAT_CHUNKS,	/* coherent ring chunks */
+	UIODAQ_STAT_RING_PAGES,	/* pages in those chunks */
+	UIODAQ_STAT_DESC_MAPS,	/* coherent descriptor maps */
+	UIODAQ_STAT_IRQ_VECTORS,	/* allocated interrupt vectors */
+	UIODAQ_STAT_MAPPERS,	/* mapper records, each with an inode and mm */
+	UIODAQ_STAT_VMA_REFS,	/* device references held by VMAs */
+	UIODAQ_STAT_COUNT
 };
 
-void udaq_stat_add(enum udaq_stat s, int n);
-void udaq_stats_init(void);
-void udaq_stats_exit(void);
+void uiodaq_stat_add(enum uiodaq_stat s, int n);
+void uiodaq_stats_init(void);
+void uiodaq_stats_exit(void);
 
 /* udaq_ring.c */
-int udaq_ring_alloc(struct udaq_dev *ud);
-void udaq_ring_free(struct udaq_dev *ud);
-struct page *udaq_ring_page(struct udaq_dev *ud, unsigned long off);
+int uiodaq_ring_alloc(struct uiodaq_dev *ud);
+void uiodaq_ring_free(struct uiodaq_dev *ud);
+struct page *uiodaq_ring_page(struct uiodaq_dev *ud, unsigned long off);
 
 /* udaq_main.c */
-void udaq_dev_put(struct udaq_dev *ud);
+void uiodaq_dev_put(struct uiodaq_dev *ud);
 
 /* udaq_mmap.c */
-int udaq_mmap(struct uio_info *info, struct vm_area_struct *vma);
-void udaq_revoke_mappings(struct udaq_dev *ud);
+int uiodaq_mmap(struct uio_info *info, struct vm_area_struct *vma);
+void uiodaq_revoke_mappings(struct uiodaq_dev *ud);
 
 /* udaq_irq.c */
-int udaq_irq_setup(struct udaq_dev *ud);
-void udaq_irq_teardown(struct udaq_dev *ud);
+int uiodaq_irq_setup(struct uiodaq_dev *ud);
+void uiodaq_irq_teardown(struct uiodaq_dev *ud);
 
-#endif /* UDAQ_H */
+#endif /* UIODAQ_H */

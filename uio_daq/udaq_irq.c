@@ -16,22 +16,22 @@
 
 #include "udaq.h"
 
-static irqreturn_t udaq_irq_msi(int irq, struct uio_info *info)
+static irqreturn_t uiodaq_irq_msi(int irq, struct uio_info *info)
 {
 	return IRQ_HANDLED;
 }
 
-static irqreturn_t udaq_irq_intx(int irq, struct uio_info *info)
+static irqreturn_t uiodaq_irq_intx(int irq, struct uio_info *info)
 {
-	struct udaq_dev *ud = info->priv;
+	struct uiodaq_dev *ud = info->priv;
 
 	return pci_check_and_mask_intx(ud->pdev) ? IRQ_HANDLED : IRQ_NONE;
 }
 
 /* Called by UIO under its info lock, so calls never race each other. */
-static int udaq_irqcontrol_msi(struct uio_info *info, s32 on)
+static int uiodaq_irqcontrol_msi(struct uio_info *info, s32 on)
 {
-	struct udaq_dev *ud = info->priv;
+	struct uiodaq_dev *ud = info->priv;
 	unsigned long flags;
 
 	spin_lock_irqsave(&ud->irq_lock, flags);
@@ -46,9 +46,9 @@ static int udaq_irqcontrol_msi(struct uio_info *info, s32 on)
 	return 0;
 }
 
-static int udaq_irqcontrol_intx(struct uio_info *info, s32 on)
+static int uiodaq_irqcontrol_intx(struct uio_info *info, s32 on)
 {
-	struct udaq_dev *ud = info->priv;
+	struct uiodaq_dev *ud = info->priv;
 
 	if (!on) {
 		pci_intx(ud->pdev, 0);
@@ -64,7 +64,7 @@ static int udaq_irqcontrol_intx(struct uio_info *info, s32 on)
 	return 0;
 }
 
-int udaq_irq_setup(struct udaq_dev *ud)
+int uiodaq_irq_setup(struct uiodaq_dev *ud)
 {
 	struct pci_dev *pdev = ud->pdev;
 	unsigned int types = PCI_IRQ_INTX;
@@ -79,34 +79,34 @@ int udaq_irq_setup(struct udaq_dev *ud)
 		ud->info.irq = UIO_IRQ_NONE;
 		return 0;
 	}
-	udaq_stat_add(UDAQ_STAT_IRQ_VECTORS, 1);
+	uiodaq_stat_add(UIODAQ_STAT_IRQ_VECTORS, 1);
 	ud->msi = pdev->msi_enabled;
 	if (!ud->msi && !pci_intx_mask_supported(pdev)) {
 		dev_warn(&pdev->dev, "INTx cannot be masked in config space: maps only\n");
 		pci_free_irq_vectors(pdev);
-		udaq_stat_add(UDAQ_STAT_IRQ_VECTORS, -1);
+		uiodaq_stat_add(UIODAQ_STAT_IRQ_VECTORS, -1);
 		ud->info.irq = UIO_IRQ_NONE;
 		return 0;
 	}
 
 	ud->info.irq = pci_irq_vector(pdev, 0);
 	if (ud->msi) {
-		ud->info.handler = udaq_irq_msi;
-		ud->info.irqcontrol = udaq_irqcontrol_msi;
+		ud->info.handler = uiodaq_irq_msi;
+		ud->info.irqcontrol = uiodaq_irqcontrol_msi;
 		ud->info.irq_flags = 0;
 	} else {
-		ud->info.handler = udaq_irq_intx;
-		ud->info.irqcontrol = udaq_irqcontrol_intx;
+		ud->info.handler = uiodaq_irq_intx;
+		ud->info.irqcontrol = uiodaq_irqcontrol_intx;
 		ud->info.irq_flags = IRQF_SHARED;
 	}
 	return 0;
 }
 
-void udaq_irq_teardown(struct udaq_dev *ud)
+void uiodaq_irq_teardown(struct uiodaq_dev *ud)
 {
 	if (ud->info.irq != UIO_IRQ_NONE) {
 		pci_free_irq_vectors(ud->pdev);
-		udaq_stat_add(UDAQ_STAT_IRQ_VECTORS, -1);
+		uiodaq_stat_add(UIODAQ_STAT_IRQ_VECTORS, -1);
 	}
 	ud->info.irq = UIO_IRQ_NONE;
 }

@@ -15,7 +15,7 @@
 #include "udaq.h"
 
 /* Largest block the page allocator hands out, hence the largest chunk. */
-#define UDAQ_CHUNK_MAX		(MAX_ORDER_NR_PAGES * PAGE_SIZE)
+#define UIODAQ_CHUNK_MAX		(MAX_ORDER_NR_PAGES * PAGE_SIZE)
 
 static unsigned long ring_size = 16ul << 20;
 static unsigned long chunk_size = 1ul << 20;
@@ -24,7 +24,7 @@ static bool force_intx;
 static bool populate = true;
 
 /* Sizes accept K/M/G suffixes ("ring_size=1G"). */
-static int udaq_param_set_size(const char *val, const struct kernel_param *kp)
+static int uiodaq_param_set_size(const char *val, const struct kernel_param *kp)
 {
 	char *end;
 	unsigned long long v = memparse(val, &end);
@@ -35,19 +35,19 @@ static int udaq_param_set_size(const char *val, const struct kernel_param *kp)
 	return 0;
 }
 
-static int udaq_param_get_size(char *buf, const struct kernel_param *kp)
+static int uiodaq_param_get_size(char *buf, const struct kernel_param *kp)
 {
 	return scnprintf(buf, PAGE_SIZE, "%lu\n", *(unsigned long *)kp->arg);
 }
 
-static const struct kernel_param_ops udaq_param_ops_size = {
-	.set = udaq_param_set_size,
-	.get = udaq_param_get_size,
+static const struct kernel_param_ops uiodaq_param_ops_size = {
+	.set = uiodaq_param_set_size,
+	.get = uiodaq_param_get_size,
 };
 
-module_param_cb(ring_size, &udaq_param_ops_size, &ring_size, 0444);
+module_param_cb(ring_size, &uiodaq_param_ops_size, &ring_size, 0444);
 MODULE_PARM_DESC(ring_size, "DMA ring size in bytes, K/M/G suffixes (default 16M)");
-module_param_cb(chunk_size, &udaq_param_ops_size, &chunk_size, 0444);
+module_param_cb(chunk_size, &uiodaq_param_ops_size, &chunk_size, 0444);
 MODULE_PARM_DESC(chunk_size, "Ring chunk size, power of two, 4K..4M (default 1M)");
 module_param(dma_bits, uint, 0444);
 MODULE_PARM_DESC(dma_bits, "DMA address width in bits, 0 = the card's default (edu 28, refdaq 64, others 32)");
@@ -61,30 +61,30 @@ MODULE_PARM_DESC(populate, "Populate the ring mapping at mmap time (default Y); 
  * table uses, and cards added that way get 0, so GENERIC must be 0 and be
  * in the table: edu carries it, its narrower DMA mask is a quirk below.
  */
-enum { UDAQ_CARD_GENERIC = 0, UDAQ_CARD_REFDAQ = 1 };
+enum { UIODAQ_CARD_GENERIC = 0, UIODAQ_CARD_REFDAQ = 1 };
 
-static const struct udaq_card udaq_cards[] = {
-	[UDAQ_CARD_GENERIC] = { .name = "uio_daq", .dma_bits = 32 },
-	[UDAQ_CARD_REFDAQ] = { .name = "refdaq", .dma_bits = 64 },
+static const struct uiodaq_card uiodaq_cards[] = {
+	[UIODAQ_CARD_GENERIC] = { .name = "uio_daq", .dma_bits = 32 },
+	[UIODAQ_CARD_REFDAQ] = { .name = "refdaq", .dma_bits = 64 },
 };
 
 /* QEMU's edu masks DMA addresses to 28 bits unless told otherwise. */
-static const struct udaq_card udaq_card_edu = { .name = "uio_daq", .dma_bits = 28 };
+static const struct uiodaq_card uiodaq_card_edu = { .name = "uio_daq", .dma_bits = 28 };
 
-static const struct udaq_card *udaq_card_of(struct pci_dev *pdev,
-					    const struct pci_device_id *id)
+static const struct uiodaq_card *uiodaq_card_of(struct pci_dev *pdev,
+						const struct pci_device_id *id)
 {
-	if (id->driver_data >= ARRAY_SIZE(udaq_cards))
+	if (id->driver_data >= ARRAY_SIZE(uiodaq_cards))
 		return NULL;
-	if (pdev->vendor == EDU_PCI_VENDOR && pdev->device == EDU_PCI_DEVICE)
-		return &udaq_card_edu;
-	return &udaq_cards[id->driver_data];
+	if (pdev->vendor == UIODAQ_EDU_VENDOR && pdev->device == UIODAQ_EDU_DEVICE)
+		return &uiodaq_card_edu;
+	return &uiodaq_cards[id->driver_data];
 }
 
-static int udaq_config_load(struct udaq_dev *ud)
+static int uiodaq_config_load(struct uiodaq_dev *ud)
 {
 	struct device *dev = &ud->pdev->dev;
-	struct udaq_config *c = &ud->cfg;
+	struct uiodaq_config *c = &ud->cfg;
 
 	c->ring_size = ring_size;
 	c->chunk_size = chunk_size;
@@ -93,19 +93,19 @@ static int udaq_config_load(struct udaq_dev *ud)
 	c->populate = populate;
 
 	if (!is_power_of_2(c->chunk_size) || c->chunk_size < PAGE_SIZE ||
-	    c->chunk_size > UDAQ_CHUNK_MAX) {
+	    c->chunk_size > UIODAQ_CHUNK_MAX) {
 		dev_err(dev, "chunk_size=%lu: must be a power of two from %lu to %lu\n",
-			c->chunk_size, PAGE_SIZE, UDAQ_CHUNK_MAX);
+			c->chunk_size, PAGE_SIZE, UIODAQ_CHUNK_MAX);
 		return -EINVAL;
 	}
-	if (c->ring_size < REFDAQ_RING_MIN || !PAGE_ALIGNED(c->ring_size)) {
+	if (c->ring_size < UDAQ_RING_MIN || !PAGE_ALIGNED(c->ring_size)) {
 		dev_err(dev, "ring_size=%lu: must be a multiple of %lu and at least %u\n",
-			c->ring_size, PAGE_SIZE, REFDAQ_RING_MIN);
+			c->ring_size, PAGE_SIZE, UDAQ_RING_MIN);
 		return -EINVAL;
 	}
-	if (DIV_ROUND_UP(c->ring_size, c->chunk_size) > REFDAQ_DESC_COUNT_MAX) {
+	if (DIV_ROUND_UP(c->ring_size, c->chunk_size) > UDAQ_DESC_COUNT_MAX) {
 		dev_err(dev, "ring_size=%lu: more than %d chunks of chunk_size=%lu\n",
-			c->ring_size, REFDAQ_DESC_COUNT_MAX, c->chunk_size);
+			c->ring_size, UDAQ_DESC_COUNT_MAX, c->chunk_size);
 		return -EINVAL;
 	}
 	/*
@@ -124,45 +124,45 @@ static int udaq_config_load(struct udaq_dev *ud)
 	return 0;
 }
 
-static void udaq_dev_release(struct kref *ref)
+static void uiodaq_dev_release(struct kref *ref)
 {
-	struct udaq_dev *ud = container_of(ref, struct udaq_dev, ref);
+	struct uiodaq_dev *ud = container_of(ref, struct uiodaq_dev, ref);
 
 	pci_dev_put(ud->pdev);
 	kfree(ud);
-	udaq_stat_add(UDAQ_STAT_DEVICES, -1);
+	uiodaq_stat_add(UIODAQ_STAT_DEVICES, -1);
 }
 
-void udaq_dev_put(struct udaq_dev *ud)
+void uiodaq_dev_put(struct uiodaq_dev *ud)
 {
-	kref_put(&ud->ref, udaq_dev_release);
+	kref_put(&ud->ref, uiodaq_dev_release);
 }
 
-static void udaq_fill_maps(struct udaq_dev *ud)
+static void uiodaq_fill_maps(struct uiodaq_dev *ud)
 {
 	struct uio_mem *m = ud->info.mem;
 
-	m[REFDAQ_MAP_REGS].name = REFDAQ_MAP_REGS_NAME;
-	m[REFDAQ_MAP_REGS].memtype = UIO_MEM_PHYS;
-	m[REFDAQ_MAP_REGS].addr = ud->bar_phys;
-	m[REFDAQ_MAP_REGS].size = ud->bar_len;
+	m[UDAQ_MAP_REGS].name = UDAQ_MAP_REGS_NAME;
+	m[UDAQ_MAP_REGS].memtype = UIO_MEM_PHYS;
+	m[UDAQ_MAP_REGS].addr = ud->bar_phys;
+	m[UDAQ_MAP_REGS].size = ud->bar_len;
 
 	/* Not contiguous on the bus: sysfs shows chunk 0, desc has them all. */
-	m[REFDAQ_MAP_RING].name = REFDAQ_MAP_RING_NAME;
-	m[REFDAQ_MAP_RING].memtype = UIO_MEM_IOVA;
-	m[REFDAQ_MAP_RING].addr = ud->chunks[0].bus;
-	m[REFDAQ_MAP_RING].size = ud->cfg.ring_size;
+	m[UDAQ_MAP_RING].name = UDAQ_MAP_RING_NAME;
+	m[UDAQ_MAP_RING].memtype = UIO_MEM_IOVA;
+	m[UDAQ_MAP_RING].addr = ud->chunks[0].bus;
+	m[UDAQ_MAP_RING].size = ud->cfg.ring_size;
 
-	m[REFDAQ_MAP_DESC].name = REFDAQ_MAP_DESC_NAME;
-	m[REFDAQ_MAP_DESC].memtype = UIO_MEM_IOVA;
-	m[REFDAQ_MAP_DESC].addr = ud->desc_bus;
-	m[REFDAQ_MAP_DESC].size = ud->desc_size;
+	m[UDAQ_MAP_DESC].name = UDAQ_MAP_DESC_NAME;
+	m[UDAQ_MAP_DESC].memtype = UIO_MEM_IOVA;
+	m[UDAQ_MAP_DESC].addr = ud->desc_bus;
+	m[UDAQ_MAP_DESC].size = ud->desc_size;
 }
 
-static int udaq_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+static int uiodaq_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
-	const struct udaq_card *card = udaq_card_of(pdev, id);
-	struct udaq_dev *ud;
+	const struct uiodaq_card *card = uiodaq_card_of(pdev, id);
+	struct uiodaq_dev *ud;
 	int ret;
 
 	if (!card) {
@@ -173,7 +173,7 @@ static int udaq_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ud = kzalloc(sizeof(*ud), GFP_KERNEL);
 	if (!ud)
 		return -ENOMEM;
-	udaq_stat_add(UDAQ_STAT_DEVICES, 1);
+	uiodaq_stat_add(UIODAQ_STAT_DEVICES, 1);
 	kref_init(&ud->ref);
 	ud->pdev = pci_dev_get(pdev);
 	ud->card = card;
@@ -183,7 +183,7 @@ static int udaq_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	INIT_LIST_HEAD(&ud->mappers);
 	ud->info.irq = UIO_IRQ_NONE;
 
-	ret = udaq_config_load(ud);
+	ret = uiodaq_config_load(ud);
 	if (ret)
 		goto err_put;
 
@@ -198,7 +198,7 @@ static int udaq_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		ret = -ENODEV;
 		goto err_disable;
 	}
-	ret = pci_request_regions(pdev, UDAQ_DRV_NAME);
+	ret = pci_request_regions(pdev, UIODAQ_DRV_NAME);
 	if (ret) {
 		dev_err(&pdev->dev, "BARs are in use by another driver\n");
 		goto err_disable;
@@ -215,18 +215,18 @@ static int udaq_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	}
 	pci_set_master(pdev);
 
-	ret = udaq_ring_alloc(ud);
+	ret = uiodaq_ring_alloc(ud);
 	if (ret)
 		goto err_master;
-	ret = udaq_irq_setup(ud);
+	ret = uiodaq_irq_setup(ud);
 	if (ret)
 		goto err_ring;
 
 	ud->info.name = ud->card->name;
-	ud->info.version = UDAQ_DRV_VERSION;
+	ud->info.version = UIODAQ_DRV_VERSION;
 	ud->info.priv = ud;
-	ud->info.mmap = udaq_mmap;
-	udaq_fill_maps(ud);
+	ud->info.mmap = uiodaq_mmap;
+	uiodaq_fill_maps(ud);
 
 	ret = uio_register_device(&pdev->dev, &ud->info);
 	if (ret) {
@@ -240,9 +240,9 @@ static int udaq_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	return 0;
 
 err_irq:
-	udaq_irq_teardown(ud);
+	uiodaq_irq_teardown(ud);
 err_ring:
-	udaq_ring_free(ud);
+	uiodaq_ring_free(ud);
 err_master:
 	pci_clear_master(pdev);
 err_regions:
@@ -250,63 +250,63 @@ err_regions:
 err_disable:
 	pci_disable_device(pdev);
 err_put:
-	udaq_dev_put(ud);
+	uiodaq_dev_put(ud);
 	return ret;
 }
 
-static void udaq_remove(struct pci_dev *pdev)
+static void uiodaq_remove(struct pci_dev *pdev)
 {
-	struct udaq_dev *ud = pci_get_drvdata(pdev);
+	struct uiodaq_dev *ud = pci_get_drvdata(pdev);
 
 	/* No new mmap, read or irqcontrol after this, and the IRQ is freed. */
 	uio_unregister_device(&ud->info);
-	udaq_revoke_mappings(ud);
+	uiodaq_revoke_mappings(ud);
 	pci_clear_master(pdev);
-	udaq_irq_teardown(ud);
-	udaq_ring_free(ud);
+	uiodaq_irq_teardown(ud);
+	uiodaq_ring_free(ud);
 	pci_release_regions(pdev);
 	pci_disable_device(pdev);
 	pci_set_drvdata(pdev, NULL);
 	/* VMAs that are still there (now revoked) hold the rest. */
-	udaq_dev_put(ud);
+	uiodaq_dev_put(ud);
 }
 
-static const struct pci_device_id udaq_ids[] = {
+static const struct pci_device_id uiodaq_ids[] = {
 	{ PCI_DEVICE(REFDAQ_PCI_VENDOR, REFDAQ_PCI_DEVICE),
-	  .driver_data = UDAQ_CARD_REFDAQ },
-	{ PCI_DEVICE(EDU_PCI_VENDOR, EDU_PCI_DEVICE),
-	  .driver_data = UDAQ_CARD_GENERIC },
+	  .driver_data = UIODAQ_CARD_REFDAQ },
+	{ PCI_DEVICE(UIODAQ_EDU_VENDOR, UIODAQ_EDU_DEVICE),
+	  .driver_data = UIODAQ_CARD_GENERIC },
 	{ }
 };
-MODULE_DEVICE_TABLE(pci, udaq_ids);
+MODULE_DEVICE_TABLE(pci, uiodaq_ids);
 
-static struct pci_driver udaq_driver = {
-	.name = UDAQ_DRV_NAME,
-	.id_table = udaq_ids,
-	.probe = udaq_probe,
-	.remove = udaq_remove,
+static struct pci_driver uiodaq_driver = {
+	.name = UIODAQ_DRV_NAME,
+	.id_table = uiodaq_ids,
+	.probe = uiodaq_probe,
+	.remove = uiodaq_remove,
 };
 
-static int __init udaq_init(void)
+static int __init uiodaq_init(void)
 {
 	int ret;
 
-	udaq_stats_init();
-	ret = pci_register_driver(&udaq_driver);
+	uiodaq_stats_init();
+	ret = pci_register_driver(&uiodaq_driver);
 	if (ret)
-		udaq_stats_exit();
+		uiodaq_stats_exit();
 	return ret;
 }
-module_init(udaq_init);
+module_init(uiodaq_init);
 
-static void __exit udaq_exit(void)
+static void __exit uiodaq_exit(void)
 {
-	pci_unregister_driver(&udaq_driver);
-	udaq_stats_exit();
+	pci_unregister_driver(&uiodaq_driver);
+	uiodaq_stats_exit();
 }
-module_exit(udaq_exit);
+module_exit(uiodaq_exit);
 
 MODULE_DESCRIPTION("UIO driver for PCIe DMA streaming DAQ cards");
 MODULE_AUTHOR("uio-daq developers");
 MODULE_LICENSE("GPL");
-MODULE_VERSION(UDAQ_DRV_VERSION);
+MODULE_VERSION(UIODAQ_DRV_VERSION);

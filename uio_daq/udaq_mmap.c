@@ -16,7 +16,7 @@
  * Lifetime: the maps are revoked, not kept alive. On unbind or removal the
  * stub zaps every PTE of every process that mapped the device (through the
  * address_space of the device node it was mapped from) before it frees the
- * memory; later accesses fault into udaq_vm_fault(), which raises SIGBUS.
+ * memory; later accesses fault into uiodaq_vm_fault(), which raises SIGBUS.
  * Keeping the buffers alive with a reference per VMA was rejected: freeing
  * them later needs the DMA API of a device that may have left its IOMMU
  * group by then.
@@ -29,47 +29,47 @@
 
 #include "udaq.h"
 
-struct udaq_mapper {
+struct uiodaq_mapper {
 	struct list_head node;
 	struct inode *inode;
 	struct mm_struct *mm;	/* NULL once that process has exited */
 };
 
-static void udaq_vm_open(struct vm_area_struct *vma)
+static void uiodaq_vm_open(struct vm_area_struct *vma)
 {
-	struct udaq_dev *ud = vma->vm_private_data;
+	struct uiodaq_dev *ud = vma->vm_private_data;
 
 	kref_get(&ud->ref);
-	udaq_stat_add(UDAQ_STAT_VMA_REFS, 1);
+	uiodaq_stat_add(UIODAQ_STAT_VMA_REFS, 1);
 }
 
-static void udaq_vm_close(struct vm_area_struct *vma)
+static void uiodaq_vm_close(struct vm_area_struct *vma)
 {
-	udaq_stat_add(UDAQ_STAT_VMA_REFS, -1);
-	udaq_dev_put(vma->vm_private_data);
+	uiodaq_stat_add(UIODAQ_STAT_VMA_REFS, -1);
+	uiodaq_dev_put(vma->vm_private_data);
 }
 
 /* Every map is fully populated at mmap time: a fault means it was revoked. */
-static vm_fault_t udaq_vm_fault_revoked(struct vm_fault *vmf)
+static vm_fault_t uiodaq_vm_fault_revoked(struct vm_fault *vmf)
 {
 	return VM_FAULT_SIGBUS;
 }
 
 /* The ring with populate=0: one page per fault. */
-static vm_fault_t udaq_vm_fault_ring(struct vm_fault *vmf)
+static vm_fault_t uiodaq_vm_fault_ring(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
-	struct udaq_dev *ud = vma->vm_private_data;
+	struct uiodaq_dev *ud = vma->vm_private_data;
 	unsigned long off;
 	struct page *page;
 	vm_fault_t ret = VM_FAULT_SIGBUS;
 
 	/* vm_pgoff still counts pages from the map's start after a split. */
-	off = ((vma->vm_pgoff - REFDAQ_MAP_RING) << PAGE_SHIFT) +
+	off = ((vma->vm_pgoff - UDAQ_MAP_RING) << PAGE_SHIFT) +
 	      (vmf->address - vma->vm_start);
 	down_read(&ud->mem_lock);
 	if (!ud->dead) {
-		page = udaq_ring_page(ud, off);
+		page = uiodaq_ring_page(ud, off);
 		if (page)
 			ret = vmf_insert_pfn(vma, vmf->address,
 					     page_to_pfn(page));
@@ -78,16 +78,16 @@ static vm_fault_t udaq_vm_fault_ring(struct vm_fault *vmf)
 	return ret;
 }
 
-static const struct vm_operations_struct udaq_vm_ops = {
-	.open = udaq_vm_open,
-	.close = udaq_vm_close,
-	.fault = udaq_vm_fault_revoked,
+static const struct vm_operations_struct uiodaq_vm_ops = {
+	.open = uiodaq_vm_open,
+	.close = uiodaq_vm_close,
+	.fault = uiodaq_vm_fault_revoked,
 };
 
-static const struct vm_operations_struct udaq_ring_lazy_vm_ops = {
-	.open = udaq_vm_open,
-	.close = udaq_vm_close,
-	.fault = udaq_vm_fault_ring,
+static const struct vm_operations_struct uiodaq_ring_lazy_vm_ops = {
+	.open = uiodaq_vm_open,
+	.close = uiodaq_vm_close,
+	.fault = uiodaq_vm_fault_ring,
 };
 
 /*
@@ -96,9 +96,9 @@ static const struct vm_operations_struct udaq_ring_lazy_vm_ops = {
  * that has passed through here but is not yet linked into that
  * address_space.
  */
-static bool udaq_inode_listed(struct udaq_dev *ud, struct inode *inode)
+static bool uiodaq_inode_listed(struct uiodaq_dev *ud, struct inode *inode)
 {
-	struct udaq_mapper *m;
+	struct uiodaq_mapper *m;
 
 	list_for_each_entry(m, &ud->mappers, node)
 		if (m->inode == inode)
@@ -106,10 +106,10 @@ static bool udaq_inode_listed(struct udaq_dev *ud, struct inode *inode)
 	return false;
 }
 
-static int udaq_mappers_add(struct udaq_dev *ud, struct vm_area_struct *vma)
+static int uiodaq_mappers_add(struct uiodaq_dev *ud, struct vm_area_struct *vma)
 {
 	struct inode *inode = file_inode(vma->vm_file);
-	struct udaq_mapper *m, *tmp, *found = NULL;
+	struct uiodaq_mapper *m, *tmp, *found = NULL;
 	LIST_HEAD(stale);
 
 	mutex_lock(&ud->mappers_lock);
@@ -122,7 +122,7 @@ static int udaq_mappers_add(struct udaq_dev *ud, struct vm_area_struct *vma)
 	if (!found) {
 		found = kzalloc(sizeof(*found), GFP_KERNEL);
 		if (found) {
-			udaq_stat_add(UDAQ_STAT_MAPPERS, 1);
+			uiodaq_stat_add(UIODAQ_STAT_MAPPERS, 1);
 			ihold(inode);
 			found->inode = inode;
 			mmgrab(vma->vm_mm);
@@ -138,11 +138,11 @@ static int udaq_mappers_add(struct udaq_dev *ud, struct vm_area_struct *vma)
 	list_for_each_entry_safe(m, tmp, &stale, node) {
 		mmdrop(m->mm);
 		m->mm = NULL;
-		if (udaq_inode_listed(ud, m->inode)) {
+		if (uiodaq_inode_listed(ud, m->inode)) {
 			list_del(&m->node);
 			iput(m->inode);
 			kfree(m);
-			udaq_stat_add(UDAQ_STAT_MAPPERS, -1);
+			uiodaq_stat_add(UIODAQ_STAT_MAPPERS, -1);
 		} else {
 			list_move(&m->node, &ud->mappers);
 		}
@@ -151,9 +151,9 @@ static int udaq_mappers_add(struct udaq_dev *ud, struct vm_area_struct *vma)
 	return found ? 0 : -ENOMEM;
 }
 
-void udaq_revoke_mappings(struct udaq_dev *ud)
+void uiodaq_revoke_mappings(struct uiodaq_dev *ud)
 {
-	struct udaq_mapper *m, *tmp;
+	struct uiodaq_mapper *m, *tmp;
 	LIST_HEAD(list);
 
 	down_write(&ud->mem_lock);
@@ -177,11 +177,11 @@ void udaq_revoke_mappings(struct udaq_dev *ud)
 		if (m->mm)
 			mmdrop(m->mm);
 		kfree(m);
-		udaq_stat_add(UDAQ_STAT_MAPPERS, -1);
+		uiodaq_stat_add(UIODAQ_STAT_MAPPERS, -1);
 	}
 }
 
-static int udaq_mmap_regs(struct udaq_dev *ud, struct vm_area_struct *vma)
+static int uiodaq_mmap_regs(struct uiodaq_dev *ud, struct vm_area_struct *vma)
 {
 	unsigned long pgoff = vma->vm_pgoff;
 	int ret;
@@ -193,7 +193,7 @@ static int udaq_mmap_regs(struct udaq_dev *ud, struct vm_area_struct *vma)
 	return ret;
 }
 
-static int udaq_mmap_desc(struct udaq_dev *ud, struct vm_area_struct *vma)
+static int uiodaq_mmap_desc(struct uiodaq_dev *ud, struct vm_area_struct *vma)
 {
 	unsigned long pgoff = vma->vm_pgoff;
 	int ret;
@@ -210,7 +210,7 @@ static int udaq_mmap_desc(struct udaq_dev *ud, struct vm_area_struct *vma)
  * is narrowed to each chunk in turn and restored afterwards. A mapping
  * shorter than the ring takes the chunks it covers.
  */
-static int udaq_mmap_ring(struct udaq_dev *ud, struct vm_area_struct *vma)
+static int uiodaq_mmap_ring(struct uiodaq_dev *ud, struct vm_area_struct *vma)
 {
 	unsigned long start = vma->vm_start, end = vma->vm_end;
 	unsigned long pgoff = vma->vm_pgoff;
@@ -243,28 +243,28 @@ static int udaq_mmap_ring(struct udaq_dev *ud, struct vm_area_struct *vma)
 	return ret;
 }
 
-int udaq_mmap(struct uio_info *info, struct vm_area_struct *vma)
+int uiodaq_mmap(struct uio_info *info, struct vm_area_struct *vma)
 {
-	struct udaq_dev *ud = info->priv;
+	struct uiodaq_dev *ud = info->priv;
 	unsigned long mi = vma->vm_pgoff;
 	unsigned long len = vma->vm_end - vma->vm_start;
 	int ret;
 
-	if (mi >= UDAQ_NUM_MAPS || !len ||
+	if (mi >= UIODAQ_NUM_MAPS || !len ||
 	    len > PAGE_ALIGN(info->mem[mi].size))
 		return -EINVAL;
 
-	if (mi == REFDAQ_MAP_DESC) {
+	if (mi == UDAQ_MAP_DESC) {
 		if (vma->vm_flags & VM_WRITE)
 			return -EACCES;
 		/* So that mprotect() cannot make it writable later. */
-		udaq_vm_flags_clear(vma, VM_MAYWRITE);
+		uiodaq_vm_flags_clear(vma, VM_MAYWRITE);
 	}
 	/* A private writable mapping of device memory would be copy-on-write. */
 	if (!(vma->vm_flags & VM_SHARED) && (vma->vm_flags & VM_MAYWRITE))
 		return -EINVAL;
 
-	ret = udaq_mappers_add(ud, vma);
+	ret = uiodaq_mappers_add(ud, vma);
 	if (ret)
 		return ret;
 
@@ -273,29 +273,29 @@ int udaq_mmap(struct uio_info *info, struct vm_area_struct *vma)
 	 * insert pages (VM_MIXEDMAP) and do not: a map must never grow with
 	 * mremap() nor land in core dumps.
 	 */
-	udaq_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	uiodaq_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
 
 	switch (mi) {
-	case REFDAQ_MAP_REGS:
-		ret = udaq_mmap_regs(ud, vma);
+	case UDAQ_MAP_REGS:
+		ret = uiodaq_mmap_regs(ud, vma);
 		break;
-	case REFDAQ_MAP_RING:
+	case UDAQ_MAP_RING:
 		if (ud->cfg.populate)
-			ret = udaq_mmap_ring(ud, vma);
+			ret = uiodaq_mmap_ring(ud, vma);
 		else
-			udaq_vm_flags_set(vma, VM_PFNMAP | VM_IO);
+			uiodaq_vm_flags_set(vma, VM_PFNMAP | VM_IO);
 		break;
 	default:
-		ret = udaq_mmap_desc(ud, vma);
+		ret = uiodaq_mmap_desc(ud, vma);
 		break;
 	}
 	if (ret)
 		return ret;
 
 	vma->vm_private_data = ud;
-	vma->vm_ops = (mi == REFDAQ_MAP_RING && !ud->cfg.populate) ?
-		      &udaq_ring_lazy_vm_ops : &udaq_vm_ops;
+	vma->vm_ops = (mi == UDAQ_MAP_RING && !ud->cfg.populate) ?
+		      &uiodaq_ring_lazy_vm_ops : &uiodaq_vm_ops;
 	kref_get(&ud->ref);
-	udaq_stat_add(UDAQ_STAT_VMA_REFS, 1);
+	uiodaq_stat_add(UIODAQ_STAT_VMA_REFS, 1);
 	return 0;
 }

@@ -20,38 +20,38 @@
 
 #include "udaq.h"
 
-static void udaq_desc_put32(struct udaq_dev *ud, size_t off, u32 v)
+static void uiodaq_desc_put32(struct uiodaq_dev *ud, size_t off, u32 v)
 {
 	*(__le32 *)(ud->desc + off) = cpu_to_le32(v);
 }
 
-static void udaq_desc_put64(struct udaq_dev *ud, size_t off, u64 v)
+static void uiodaq_desc_put64(struct uiodaq_dev *ud, size_t off, u64 v)
 {
 	*(__le64 *)(ud->desc + off) = cpu_to_le64(v);
 }
 
-static void udaq_desc_fill(struct udaq_dev *ud)
+static void uiodaq_desc_fill(struct uiodaq_dev *ud)
 {
 	unsigned int i;
 	size_t ent;
 
-	udaq_desc_put32(ud, REFDAQ_DESC_OFF_VERSION, REFDAQ_DESC_VERSION);
-	udaq_desc_put32(ud, REFDAQ_DESC_OFF_COUNT, ud->nchunks);
-	udaq_desc_put32(ud, REFDAQ_DESC_OFF_TABLE, REFDAQ_DESC_TABLE_DEFAULT);
-	udaq_desc_put64(ud, REFDAQ_DESC_OFF_RING_SIZE, ud->cfg.ring_size);
-	udaq_desc_put64(ud, REFDAQ_DESC_OFF_SELF_BUS, ud->desc_bus);
-	udaq_desc_put32(ud, REFDAQ_DESC_OFF_WB, REFDAQ_DESC_WB_DEFAULT);
+	uiodaq_desc_put32(ud, UDAQ_DESC_OFF_VERSION, UDAQ_DESC_VERSION);
+	uiodaq_desc_put32(ud, UDAQ_DESC_OFF_COUNT, ud->nchunks);
+	uiodaq_desc_put32(ud, UDAQ_DESC_OFF_TABLE, UDAQ_DESC_TABLE_DEFAULT);
+	uiodaq_desc_put64(ud, UDAQ_DESC_OFF_RING_SIZE, ud->cfg.ring_size);
+	uiodaq_desc_put64(ud, UDAQ_DESC_OFF_SELF_BUS, ud->desc_bus);
+	uiodaq_desc_put32(ud, UDAQ_DESC_OFF_WB, UDAQ_DESC_WB_DEFAULT);
 	for (i = 0; i < ud->nchunks; i++) {
-		ent = REFDAQ_DESC_TABLE_DEFAULT + (size_t)i * REFDAQ_CHUNK_SIZE;
-		udaq_desc_put64(ud, ent + REFDAQ_CHUNK_OFF_ADDR, ud->chunks[i].bus);
-		udaq_desc_put64(ud, ent + REFDAQ_CHUNK_OFF_LEN, ud->chunks[i].len);
+		ent = UDAQ_DESC_TABLE_DEFAULT + (size_t)i * UDAQ_CHUNK_SIZE;
+		uiodaq_desc_put64(ud, ent + UDAQ_CHUNK_OFF_ADDR, ud->chunks[i].bus);
+		uiodaq_desc_put64(ud, ent + UDAQ_CHUNK_OFF_LEN, ud->chunks[i].len);
 	}
 	/* The magic goes last: a reader that sees it sees a complete table. */
 	wmb();
-	udaq_desc_put32(ud, REFDAQ_DESC_OFF_MAGIC, REFDAQ_DESC_MAGIC);
+	uiodaq_desc_put32(ud, UDAQ_DESC_OFF_MAGIC, UDAQ_DESC_MAGIC);
 }
 
-int udaq_ring_alloc(struct udaq_dev *ud)
+int uiodaq_ring_alloc(struct uiodaq_dev *ud)
 {
 	struct device *dev = &ud->pdev->dev;
 	unsigned long left = ud->cfg.ring_size;
@@ -63,7 +63,7 @@ int udaq_ring_alloc(struct udaq_dev *ud)
 		return -ENOMEM;
 
 	for (i = 0; i < ud->nchunks; i++) {
-		struct udaq_chunk *c = &ud->chunks[i];
+		struct uiodaq_chunk *c = &ud->chunks[i];
 
 		c->len = min(left, ud->cfg.chunk_size);
 		/*
@@ -78,47 +78,47 @@ int udaq_ring_alloc(struct udaq_dev *ud)
 				ud->cfg.dma_bits);
 			goto fail;
 		}
-		udaq_stat_add(UDAQ_STAT_CHUNKS, 1);
-		udaq_stat_add(UDAQ_STAT_RING_PAGES, PAGE_ALIGN(c->len) >> PAGE_SHIFT);
+		uiodaq_stat_add(UIODAQ_STAT_CHUNKS, 1);
+		uiodaq_stat_add(UIODAQ_STAT_RING_PAGES, PAGE_ALIGN(c->len) >> PAGE_SHIFT);
 		left -= c->len;
 	}
 
-	ud->desc_size = PAGE_ALIGN(REFDAQ_DESC_TABLE_DEFAULT +
-				   (size_t)ud->nchunks * REFDAQ_CHUNK_SIZE);
+	ud->desc_size = PAGE_ALIGN(UDAQ_DESC_TABLE_DEFAULT +
+				   (size_t)ud->nchunks * UDAQ_CHUNK_SIZE);
 	ud->desc = dma_alloc_coherent(dev, ud->desc_size, &ud->desc_bus,
 				      GFP_KERNEL);
 	if (!ud->desc)
 		goto fail;
-	udaq_stat_add(UDAQ_STAT_DESC_MAPS, 1);
-	udaq_desc_fill(ud);
+	uiodaq_stat_add(UIODAQ_STAT_DESC_MAPS, 1);
+	uiodaq_desc_fill(ud);
 	return 0;
 
 fail:
-	udaq_ring_free(ud);
+	uiodaq_ring_free(ud);
 	return -ENOMEM;
 }
 
-void udaq_ring_free(struct udaq_dev *ud)
+void uiodaq_ring_free(struct uiodaq_dev *ud)
 {
 	struct device *dev = &ud->pdev->dev;
 	unsigned int i;
 
 	if (ud->desc) {
 		dma_free_coherent(dev, ud->desc_size, ud->desc, ud->desc_bus);
-		udaq_stat_add(UDAQ_STAT_DESC_MAPS, -1);
+		uiodaq_stat_add(UIODAQ_STAT_DESC_MAPS, -1);
 	}
 	ud->desc = NULL;
 	if (!ud->chunks)
 		return;
 	for (i = 0; i < ud->nchunks; i++) {
-		struct udaq_chunk *c = &ud->chunks[i];
+		struct uiodaq_chunk *c = &ud->chunks[i];
 
 		if (!c->cpu)
 			continue;
 		dma_free_coherent(dev, c->len, c->cpu, c->bus);
-		udaq_stat_add(UDAQ_STAT_CHUNKS, -1);
-		udaq_stat_add(UDAQ_STAT_RING_PAGES,
-			      -(int)(PAGE_ALIGN(c->len) >> PAGE_SHIFT));
+		uiodaq_stat_add(UIODAQ_STAT_CHUNKS, -1);
+		uiodaq_stat_add(UIODAQ_STAT_RING_PAGES,
+				-(int)(PAGE_ALIGN(c->len) >> PAGE_SHIFT));
 	}
 	kfree(ud->chunks);
 	ud->chunks = NULL;
@@ -130,7 +130,7 @@ void udaq_ring_free(struct udaq_dev *ud)
  * Coherent memory is either in the linear map (dma-direct) or vmap()ed
  * from single pages (IOMMU), so both lookups are needed.
  */
-struct page *udaq_ring_page(struct udaq_dev *ud, unsigned long off)
+struct page *uiodaq_ring_page(struct uiodaq_dev *ud, unsigned long off)
 {
 	unsigned long ci = off / ud->cfg.chunk_size;
 	void *p;

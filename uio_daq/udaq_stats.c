@@ -19,46 +19,46 @@
 
 #include "udaq.h"
 
-static atomic_t udaq_stats[UDAQ_STAT_COUNT];
-static struct dentry *udaq_stats_dir;
+static atomic_t uiodaq_stats[UIODAQ_STAT_COUNT];
+static struct dentry *uiodaq_stats_dir;
 
-static const char * const udaq_stat_names[UDAQ_STAT_COUNT] = {
-	[UDAQ_STAT_DEVICES] = "devices",
-	[UDAQ_STAT_CHUNKS] = "chunks",
-	[UDAQ_STAT_RING_PAGES] = "ring_pages",
-	[UDAQ_STAT_DESC_MAPS] = "desc_maps",
-	[UDAQ_STAT_IRQ_VECTORS] = "irq_vectors",
-	[UDAQ_STAT_MAPPERS] = "mappers",
-	[UDAQ_STAT_VMA_REFS] = "vma_refs",
+static const char * const uiodaq_stat_names[UIODAQ_STAT_COUNT] = {
+	[UIODAQ_STAT_DEVICES] = "devices",
+	[UIODAQ_STAT_CHUNKS] = "chunks",
+	[UIODAQ_STAT_RING_PAGES] = "ring_pages",
+	[UIODAQ_STAT_DESC_MAPS] = "desc_maps",
+	[UIODAQ_STAT_IRQ_VECTORS] = "irq_vectors",
+	[UIODAQ_STAT_MAPPERS] = "mappers",
+	[UIODAQ_STAT_VMA_REFS] = "vma_refs",
 };
 
-void udaq_stat_add(enum udaq_stat s, int n)
+void uiodaq_stat_add(enum uiodaq_stat s, int n)
 {
-	atomic_add(n, &udaq_stats[s]);
+	atomic_add(n, &uiodaq_stats[s]);
 }
 
 /* debugfs is for debugging: the stub works the same without it. */
-void udaq_stats_init(void)
+void uiodaq_stats_init(void)
 {
 	unsigned int i;
 
-	udaq_stats_dir = debugfs_create_dir(UDAQ_DRV_NAME, NULL);
-	for (i = 0; i < UDAQ_STAT_COUNT; i++)
-		debugfs_create_atomic_t(udaq_stat_names[i], 0444,
-					udaq_stats_dir, &udaq_stats[i]);
+	uiodaq_stats_dir = debugfs_create_dir(UIODAQ_DRV_NAME, NULL);
+	for (i = 0; i < UIODAQ_STAT_COUNT; i++)
+		debugfs_create_atomic_t(uiodaq_stat_names[i], 0444,
+					uiodaq_stats_dir, &uiodaq_stats[i]);
 }
 
 /* Called once the driver is unregistered: every count must be zero. */
-void udaq_stats_exit(void)
+void uiodaq_stats_exit(void)
 {
 	unsigned int i;
 	int v;
 
-	debugfs_remove_recursive(udaq_stats_dir);
-	for (i = 0; i < UDAQ_STAT_COUNT; i++) {
-		v = atomic_read(&udaq_stats[i]);
+	debugfs_remove_recursive(uiodaq_stats_dir);
+	for (i = 0; i < UIODAQ_STAT_COUNT; i++) {
+		v = atomic_read(&uiodaq_stats[i]);
 		if (v)
-			pr_err(UDAQ_DRV_NAME ": leak at unload: %s = %d, not 0\n",
-			       udaq_stat_names[i], v);
+			pr_err(UIODAQ_DRV_NAME ": leak at unload: %s = %d, not 0\n",
+			       uiodaq_stat_names[i], v);
 	}
 }

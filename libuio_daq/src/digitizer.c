@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "edu.h"
+#include "drivers/edu.h"
 #include "stream_internal.h"
 
 static const struct udaq_digitizer_ops *const drivers[] = {

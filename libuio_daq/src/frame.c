@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include <uio_daq/digitizer.h>
-#include <uio_daq/refdaq_regs.h>
+#include <uio_daq/frame.h>
 
 #include "stream_internal.h"
 
@@ -49,20 +49,20 @@ int udaq_frame_parse(const void *buf, size_t len, struct udaq_frame *fr)
 
 	if (!buf || !fr)
 		return -EINVAL;
-	if (len < REFDAQ_FRAME_HDR_LEN)
+	if (len < UDAQ_FRAME_HDR_LEN)
 		return 0;
-	if (get32(p, REFDAQ_FRAME_OFF_MAGIC) != REFDAQ_FRAME_MAGIC)
+	if (get32(p, UDAQ_FRAME_OFF_MAGIC) != UDAQ_FRAME_MAGIC)
 		return -EBADMSG;
-	hdr_len = get16(p, REFDAQ_FRAME_OFF_HDR_LEN);
-	if (hdr_len < REFDAQ_FRAME_HDR_LEN || hdr_len > FRAME_HDR_MAX ||
-	    hdr_len % REFDAQ_FRAME_ALIGN)
+	hdr_len = get16(p, UDAQ_FRAME_OFF_HDR_LEN);
+	if (hdr_len < UDAQ_FRAME_HDR_LEN || hdr_len > FRAME_HDR_MAX ||
+	    hdr_len % UDAQ_FRAME_ALIGN)
 		return -EBADMSG;
-	format = get16(p, REFDAQ_FRAME_OFF_FORMAT);
-	if (format != REFDAQ_FORMAT_I16LE)
+	format = get16(p, UDAQ_FRAME_OFF_FORMAT);
+	if (format != UDAQ_FORMAT_I16LE)
 		return -EBADMSG;
-	nsamples = get32(p, REFDAQ_FRAME_OFF_NSAMPLES);
-	mask = get32(p, REFDAQ_FRAME_OFF_CHAN_MASK);
-	payload_len = get32(p, REFDAQ_FRAME_OFF_PAYLOAD_LEN);
+	nsamples = get32(p, UDAQ_FRAME_OFF_NSAMPLES);
+	mask = get32(p, UDAQ_FRAME_OFF_CHAN_MASK);
+	payload_len = get32(p, UDAQ_FRAME_OFF_PAYLOAD_LEN);
 	if (nsamples == 0 || mask == 0)
 		return -EBADMSG;
 	/* 64-bit product: nsamples * 32 channels * 2 cannot overflow it. */
@@ -70,20 +70,20 @@ int udaq_frame_parse(const void *buf, size_t len, struct udaq_frame *fr)
 	if (want != payload_len)
 		return -EBADMSG;
 	total = hdr_len + want;
-	total = (total + REFDAQ_FRAME_ALIGN - 1) & ~(uint64_t)(REFDAQ_FRAME_ALIGN - 1);
+	total = (total + UDAQ_FRAME_ALIGN - 1) & ~(uint64_t)(UDAQ_FRAME_ALIGN - 1);
 	if (total > SIZE_MAX)
 		return -EBADMSG;
 
 	/* Filled even when incomplete, so a caller can see the frame's length. */
 	memset(fr, 0, sizeof(*fr));
-	fr->seq = get64(p, REFDAQ_FRAME_OFF_SEQ);
-	fr->timestamp_ns = get64(p, REFDAQ_FRAME_OFF_TIMESTAMP);
-	fr->first_sample = get64(p, REFDAQ_FRAME_OFF_FIRST_SAMPLE);
+	fr->seq = get64(p, UDAQ_FRAME_OFF_SEQ);
+	fr->timestamp_ns = get64(p, UDAQ_FRAME_OFF_TIMESTAMP);
+	fr->first_sample = get64(p, UDAQ_FRAME_OFF_FIRST_SAMPLE);
 	fr->nsamples = nsamples;
 	fr->chan_mask = mask;
 	fr->nchan = (uint32_t)__builtin_popcount(mask);
 	fr->format = format;
-	fr->flags = get16(p, REFDAQ_FRAME_OFF_FLAGS);
+	fr->flags = get16(p, UDAQ_FRAME_OFF_FLAGS);
 	fr->samples = p + hdr_len;
 	fr->payload_len = payload_len;
 	fr->frame_len = (size_t)total;
@@ -139,7 +139,7 @@ int udaq_frame_next(struct udaq_reader *reader, size_t frame_len,
 			ret = -EBADMSG;
 		/* What the parser looked at: the frame, or its header. */
 		seen = ret > 0 ? fr->frame_len :
-		       span.len < REFDAQ_FRAME_HDR_LEN ? span.len : REFDAQ_FRAME_HDR_LEN;
+		       span.len < UDAQ_FRAME_HDR_LEN ? span.len : UDAQ_FRAME_HDR_LEN;
 		if (udaq_reader_check(reader, &span, seen))
 			continue;
 		if (ret <= 0)

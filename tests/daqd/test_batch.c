@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <uio_daq/refdaq_regs.h>
+#include <uio_daq/frame.h>
 
 #include "batch.h"
 
@@ -21,7 +21,7 @@
 #define NCHAN		2
 #define FS		100	/* samples per channel per frame */
 #define PAYLOAD		(FS * NCHAN * 2)
-#define FRAME_LEN	(REFDAQ_FRAME_HDR_LEN + PAYLOAD)	/* 448, 8-aligned */
+#define FRAME_LEN	(UDAQ_FRAME_HDR_LEN + PAYLOAD)	/* 448, 8-aligned */
 
 struct fixture {
 	uint8_t *mem;		/* 2 * RING_SIZE: the "double mapping" */
@@ -43,15 +43,15 @@ static void add_frame(struct fixture *f, uint64_t first_sample)
 	uint8_t frame[FRAME_LEN];
 
 	memset(frame, 0, sizeof(frame));
-	put(frame, REFDAQ_FRAME_OFF_MAGIC, REFDAQ_FRAME_MAGIC, 4);
-	put(frame, REFDAQ_FRAME_OFF_HDR_LEN, REFDAQ_FRAME_HDR_LEN, 2);
-	put(frame, REFDAQ_FRAME_OFF_FIRST_SAMPLE, first_sample, 8);
-	put(frame, REFDAQ_FRAME_OFF_NSAMPLES, FS, 4);
-	put(frame, REFDAQ_FRAME_OFF_CHAN_MASK, 0x3, 4);
-	put(frame, REFDAQ_FRAME_OFF_PAYLOAD_LEN, PAYLOAD, 4);
-	put(frame, REFDAQ_FRAME_OFF_FORMAT, REFDAQ_FORMAT_I16LE, 2);
+	put(frame, UDAQ_FRAME_OFF_MAGIC, UDAQ_FRAME_MAGIC, 4);
+	put(frame, UDAQ_FRAME_OFF_HDR_LEN, UDAQ_FRAME_HDR_LEN, 2);
+	put(frame, UDAQ_FRAME_OFF_FIRST_SAMPLE, first_sample, 8);
+	put(frame, UDAQ_FRAME_OFF_NSAMPLES, FS, 4);
+	put(frame, UDAQ_FRAME_OFF_CHAN_MASK, 0x3, 4);
+	put(frame, UDAQ_FRAME_OFF_PAYLOAD_LEN, PAYLOAD, 4);
+	put(frame, UDAQ_FRAME_OFF_FORMAT, UDAQ_FORMAT_I16LE, 2);
 	for (size_t i = 0; i < PAYLOAD / 2; i++)
-		put(frame, REFDAQ_FRAME_HDR_LEN + 2 * i, (first_sample * NCHAN + i) & 0xffff, 2);
+		put(frame, UDAQ_FRAME_HDR_LEN + 2 * i, (first_sample * NCHAN + i) & 0xffff, 2);
 	for (size_t i = 0; i < FRAME_LEN; i++) {
 		size_t off = (size_t)((f->wr + i) % RING_SIZE);
 
@@ -131,7 +131,7 @@ static void test_contiguous(void **state)
 	assert_int_equal(b.bytes, 5 * PAYLOAD);
 	assert_int_equal(b.ring_bytes, 5 * FRAME_LEN);
 	/* The pieces are the payloads, headers skipped. */
-	assert_ptr_equal(b.iov[1].iov_base, f->mem + FRAME_LEN + REFDAQ_FRAME_HDR_LEN);
+	assert_ptr_equal(b.iov[1].iov_base, f->mem + FRAME_LEN + UDAQ_FRAME_HDR_LEN);
 	assert_int_equal(((uint8_t *)b.iov[1].iov_base)[0], (FS * NCHAN) & 0xff);
 	assert_false(b.limit_reached);
 	assert_int_equal(udaq_reader_release(f->rd, b.ring_bytes), 0);
@@ -254,7 +254,7 @@ static void test_stabilize(void **state)
 	assert_int_equal(b.niov, 1);
 	assert_ptr_equal(b.iov[0].iov_base, buf);
 	assert_int_equal(b.iov[0].iov_len, 3 * PAYLOAD);
-	assert_memory_equal(buf + PAYLOAD, f->mem + FRAME_LEN + REFDAQ_FRAME_HDR_LEN, PAYLOAD);
+	assert_memory_equal(buf + PAYLOAD, f->mem + FRAME_LEN + UDAQ_FRAME_HDR_LEN, PAYLOAD);
 
 	assert_int_equal(daqd_batch_gather(f->rd, &f->st, 1 << 20, &b), 1);
 	/* The device laps the ring while we copy. */

@@ -25,7 +25,7 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, '..', 'helpers'))
 import verify_sigmf  # noqa: E402
 from verify_sigmf import VerifyError, verify  # noqa: E402
 
@@ -553,7 +553,7 @@ def case_badconfig(tmp):
     check(p.returncode == 0 and p.stdout.startswith('daqd '), f'--version: {p.stdout}')
     # The shipped example is valid as it stands.
     example = os.environ.get('DAQD_CONF_EXAMPLE',
-                             os.path.join(HERE, '..', '..', 'daqd', 'daqd.conf.example'))
+                             os.path.join(HERE, '..', '..', 'data', 'daqd.conf.example'))
     p = subprocess.run([DAQD, '--config', example, '--stdout', '--duration', '0.05',
                         '--socket', '', '--quiet'], capture_output=True, timeout=20)
     check(p.returncode == 0 and len(p.stdout) > 0, f'daqd.conf.example: {p.stderr!r}')

@@ -28,7 +28,7 @@
 #include <string.h>
 
 #include <uio_daq/digitizer.h>
-#include <uio_daq/refdaq_regs.h>
+#include <uio_daq/frame.h>
 #include <uio_daq/ring.h>
 
 #include "fake_ring.h"
@@ -86,28 +86,28 @@ static size_t make_frame(uint8_t *out, size_t cap, uint16_t hdr_len, uint32_t ma
 			 uint32_t nsamples, uint64_t seq)
 {
 	uint32_t pay = nsamples * (uint32_t)__builtin_popcount(mask) * 2;
-	size_t total = ((size_t)hdr_len + pay + REFDAQ_FRAME_ALIGN - 1) &
-		       ~(size_t)(REFDAQ_FRAME_ALIGN - 1);
+	size_t total = ((size_t)hdr_len + pay + UDAQ_FRAME_ALIGN - 1) &
+		       ~(size_t)(UDAQ_FRAME_ALIGN - 1);
 
 	FUZZ_ASSERT(&F, total <= cap);
 	fuzz_fill(&F, out, total);	/* reserved header bytes, samples, padding */
-	put32(out, REFDAQ_FRAME_OFF_MAGIC, REFDAQ_FRAME_MAGIC);
-	put16(out, REFDAQ_FRAME_OFF_HDR_LEN, hdr_len);
-	put16(out, REFDAQ_FRAME_OFF_FLAGS, (uint16_t)fuzz_rand(&F));
-	put64(out, REFDAQ_FRAME_OFF_SEQ, seq);
-	put64(out, REFDAQ_FRAME_OFF_TIMESTAMP, fuzz_rand(&F));
-	put64(out, REFDAQ_FRAME_OFF_FIRST_SAMPLE, fuzz_rand(&F));
-	put32(out, REFDAQ_FRAME_OFF_NSAMPLES, nsamples);
-	put32(out, REFDAQ_FRAME_OFF_CHAN_MASK, mask);
-	put32(out, REFDAQ_FRAME_OFF_PAYLOAD_LEN, pay);
-	put16(out, REFDAQ_FRAME_OFF_FORMAT, REFDAQ_FORMAT_I16LE);
+	put32(out, UDAQ_FRAME_OFF_MAGIC, UDAQ_FRAME_MAGIC);
+	put16(out, UDAQ_FRAME_OFF_HDR_LEN, hdr_len);
+	put16(out, UDAQ_FRAME_OFF_FLAGS, (uint16_t)fuzz_rand(&F));
+	put64(out, UDAQ_FRAME_OFF_SEQ, seq);
+	put64(out, UDAQ_FRAME_OFF_TIMESTAMP, fuzz_rand(&F));
+	put64(out, UDAQ_FRAME_OFF_FIRST_SAMPLE, fuzz_rand(&F));
+	put32(out, UDAQ_FRAME_OFF_NSAMPLES, nsamples);
+	put32(out, UDAQ_FRAME_OFF_CHAN_MASK, mask);
+	put32(out, UDAQ_FRAME_OFF_PAYLOAD_LEN, pay);
+	put16(out, UDAQ_FRAME_OFF_FORMAT, UDAQ_FORMAT_I16LE);
 	return total;
 }
 
 static size_t rand_frame(uint8_t *out, size_t cap)
 {
-	uint16_t hdr_len = fuzz_below(&F, 2) ? REFDAQ_FRAME_HDR_LEN :
-			   (uint16_t)(REFDAQ_FRAME_HDR_LEN + 8 * fuzz_below(&F, (1024 - 48) / 8 + 1));
+	uint16_t hdr_len = fuzz_below(&F, 2) ? UDAQ_FRAME_HDR_LEN :
+			   (uint16_t)(UDAQ_FRAME_HDR_LEN + 8 * fuzz_below(&F, (1024 - 48) / 8 + 1));
 	uint32_t mask = (uint32_t)fuzz_rand(&F);
 	uint32_t nchan, nsamples;
 
@@ -131,32 +131,32 @@ static int parse_checked(const uint8_t *src, size_t len, struct udaq_frame *fr)
 	memset(fr, 0, sizeof(*fr));
 	ret = udaq_frame_parse(p, len, fr);
 	FUZZ_ASSERT(&F, ret == 1 || ret == 0 || ret == -EBADMSG);
-	if (len < REFDAQ_FRAME_HDR_LEN)
+	if (len < UDAQ_FRAME_HDR_LEN)
 		FUZZ_ASSERT(&F, ret == 0);
-	if (ret == 0 && len >= REFDAQ_FRAME_HDR_LEN)
+	if (ret == 0 && len >= UDAQ_FRAME_HDR_LEN)
 		FUZZ_ASSERT(&F, fr->frame_len > len);	/* filled even when incomplete */
 	if (ret == 1) {
-		uint16_t hdr_len = get16(src, REFDAQ_FRAME_OFF_HDR_LEN);
+		uint16_t hdr_len = get16(src, UDAQ_FRAME_OFF_HDR_LEN);
 
 		samples = fr->samples;
 		FUZZ_ASSERT(&F, fr->frame_len <= len);
-		FUZZ_ASSERT(&F, fr->frame_len % REFDAQ_FRAME_ALIGN == 0);
-		FUZZ_ASSERT(&F, hdr_len >= REFDAQ_FRAME_HDR_LEN && hdr_len % REFDAQ_FRAME_ALIGN == 0);
+		FUZZ_ASSERT(&F, fr->frame_len % UDAQ_FRAME_ALIGN == 0);
+		FUZZ_ASSERT(&F, hdr_len >= UDAQ_FRAME_HDR_LEN && hdr_len % UDAQ_FRAME_ALIGN == 0);
 		FUZZ_ASSERT(&F, samples == p + hdr_len);
 		FUZZ_ASSERT(&F, samples + fr->payload_len <= p + fr->frame_len);
-		FUZZ_ASSERT(&F, fr->frame_len - (hdr_len + fr->payload_len) < REFDAQ_FRAME_ALIGN);
+		FUZZ_ASSERT(&F, fr->frame_len - (hdr_len + fr->payload_len) < UDAQ_FRAME_ALIGN);
 		FUZZ_ASSERT(&F, fr->nchan == (uint32_t)__builtin_popcount(fr->chan_mask));
 		FUZZ_ASSERT(&F, fr->nsamples >= 1 && fr->nchan >= 1);
 		FUZZ_ASSERT(&F, fr->payload_len == (size_t)fr->nsamples * fr->nchan * 2);
-		FUZZ_ASSERT(&F, fr->format == REFDAQ_FORMAT_I16LE);
-		FUZZ_ASSERT(&F, get32(src, REFDAQ_FRAME_OFF_MAGIC) == REFDAQ_FRAME_MAGIC);
-		FUZZ_ASSERT(&F, fr->seq == get64(src, REFDAQ_FRAME_OFF_SEQ));
-		FUZZ_ASSERT(&F, fr->timestamp_ns == get64(src, REFDAQ_FRAME_OFF_TIMESTAMP));
-		FUZZ_ASSERT(&F, fr->first_sample == get64(src, REFDAQ_FRAME_OFF_FIRST_SAMPLE));
-		FUZZ_ASSERT(&F, fr->nsamples == get32(src, REFDAQ_FRAME_OFF_NSAMPLES));
-		FUZZ_ASSERT(&F, fr->chan_mask == get32(src, REFDAQ_FRAME_OFF_CHAN_MASK));
-		FUZZ_ASSERT(&F, fr->payload_len == get32(src, REFDAQ_FRAME_OFF_PAYLOAD_LEN));
-		FUZZ_ASSERT(&F, fr->flags == get16(src, REFDAQ_FRAME_OFF_FLAGS));
+		FUZZ_ASSERT(&F, fr->format == UDAQ_FORMAT_I16LE);
+		FUZZ_ASSERT(&F, get32(src, UDAQ_FRAME_OFF_MAGIC) == UDAQ_FRAME_MAGIC);
+		FUZZ_ASSERT(&F, fr->seq == get64(src, UDAQ_FRAME_OFF_SEQ));
+		FUZZ_ASSERT(&F, fr->timestamp_ns == get64(src, UDAQ_FRAME_OFF_TIMESTAMP));
+		FUZZ_ASSERT(&F, fr->first_sample == get64(src, UDAQ_FRAME_OFF_FIRST_SAMPLE));
+		FUZZ_ASSERT(&F, fr->nsamples == get32(src, UDAQ_FRAME_OFF_NSAMPLES));
+		FUZZ_ASSERT(&F, fr->chan_mask == get32(src, UDAQ_FRAME_OFF_CHAN_MASK));
+		FUZZ_ASSERT(&F, fr->payload_len == get32(src, UDAQ_FRAME_OFF_PAYLOAD_LEN));
+		FUZZ_ASSERT(&F, fr->flags == get16(src, UDAQ_FRAME_OFF_FLAGS));
 	}
 	fr->samples = NULL;	/* @p goes away */
 	free(p);
@@ -178,7 +178,7 @@ static void fuzz_parse(void)
 		len = fuzz_below(&F, 256);
 		fuzz_fill(&F, buf, len);
 		if (len >= 4 && fuzz_below(&F, 2))
-			put32(buf, 0, REFDAQ_FRAME_MAGIC);
+			put32(buf, 0, UDAQ_FRAME_MAGIC);
 		ret = parse_checked(buf, len, &fr);
 	} else {
 		fuzz_mutate(&F, buf, &len, sizeof(buf));
@@ -188,7 +188,7 @@ static void fuzz_parse(void)
 		return;
 	/* Header-only decision: a cut buffer waits, a longer one agrees. */
 	{
-		size_t cut = REFDAQ_FRAME_HDR_LEN + fuzz_below(&F, fr.frame_len - REFDAQ_FRAME_HDR_LEN);
+		size_t cut = UDAQ_FRAME_HDR_LEN + fuzz_below(&F, fr.frame_len - UDAQ_FRAME_HDR_LEN);
 
 		ret = parse_checked(buf, cut, &fr2);
 		FUZZ_ASSERT(&F, ret == 0 && fr2.frame_len == fr.frame_len);
@@ -218,7 +218,7 @@ static void fuzz_ring(void)
 	struct udaq_ring *ring;
 	struct udaq_reader *rd;
 	size_t fixed = 0;
-	uint16_t fixed_hdr = REFDAQ_FRAME_HDR_LEN;
+	uint16_t fixed_hdr = UDAQ_FRAME_HDR_LEN;
 	uint32_t fixed_mask = 0xf, fixed_ns = 1 + (uint32_t)fuzz_below(&F, 200);
 	uint64_t wpos;
 	int steps = 40 + (int)fuzz_below(&F, 200);
@@ -285,7 +285,7 @@ static void fuzz_ring(void)
 			}
 			FUZZ_ASSERT(&F, fr.pos == udaq_reader_pos(rd));
 			FUZZ_ASSERT(&F, fr.pos - pos < (UINT64_C(1) << 63));	/* never backwards */
-			FUZZ_ASSERT(&F, fr.frame_len >= REFDAQ_FRAME_HDR_LEN);
+			FUZZ_ASSERT(&F, fr.frame_len >= UDAQ_FRAME_HDR_LEN);
 			FUZZ_ASSERT(&F, fr.frame_len <= fr_ring.wr - fr.pos);
 			FUZZ_ASSERT(&F, fr.frame_len <= size);
 			if (lossy)
@@ -294,7 +294,7 @@ static void fuzz_ring(void)
 				FUZZ_ASSERT(&F, fr.frame_len == fixed);
 				FUZZ_ASSERT(&F, fr.pos % fixed == 0);
 			}
-			FUZZ_ASSERT(&F, (const uint8_t *)fr.samples >= lo + REFDAQ_FRAME_HDR_LEN);
+			FUZZ_ASSERT(&F, (const uint8_t *)fr.samples >= lo + UDAQ_FRAME_HDR_LEN);
 			FUZZ_ASSERT(&F, (const uint8_t *)fr.samples + fr.payload_len <= hi);
 			FUZZ_ASSERT(&F, udaq_frame_check(rd, &fr) == 0);
 			FUZZ_ASSERT(&F, udaq_frame_release(rd, &fr) == 0);

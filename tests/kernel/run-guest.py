@@ -107,7 +107,7 @@ def build_kcheck(tap, args, work):
     # libuio_daq from source, static; pci_names.c needs libpci, which Debian
     # ships only as a shared library: guest-lib has a names-unknown stand-in.
     lsrc = os.path.join(args.srcdir, "libuio_daq", "src")
-    for sub in (lsrc, os.path.join(lsrc, "sim")):
+    for sub in (lsrc, os.path.join(lsrc, "drivers"), os.path.join(lsrc, "sim")):
         srcs += sorted(os.path.join(sub, f) for f in os.listdir(sub)
                        if f.endswith(".c") and f != "pci_names.c")
     srcs.append(os.path.join(HERE, "guest-lib", "pci_names_none.c"))

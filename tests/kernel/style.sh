@@ -4,6 +4,7 @@
 # and sparse (make C=2) silent against every supported kernel's headers.
 set -u
 src=${1:?usage: style.sh <project source root>}
+src=$(cd "$src" && pwd)	# make runs in the kernel tree: an absolute path
 cp=/usr/share/linux-checkpatch/checkpatch.pl
 fail=0
 if [ ! -f "$cp" ]; then

@@ -9,7 +9,8 @@
 
 #include <cmocka.h>
 
-#include <uio_daq/refdaq_regs.h>
+#include <uio_daq/frame.h>
+#include <uio_daq/sim.h>
 
 #include "sim_util.h"
 
@@ -59,7 +60,7 @@ void checker_init(struct checker *ck, const struct udaq_digitizer *dg,
 	ck->chan_mask = cfg->chan_mask;
 	ck->frame_len = udaq_digitizer_frame_len(dg);
 	/* The driver's default frame size: recover it from the frame length. */
-	ck->frame_samples = (uint32_t)((ck->frame_len - REFDAQ_FRAME_HDR_LEN) /
+	ck->frame_samples = (uint32_t)((ck->frame_len - UDAQ_FRAME_HDR_LEN) /
 				       (2u * (unsigned int)__builtin_popcount(cfg->chan_mask)));
 	if (cfg->frame_samples)
 		ck->frame_samples = cfg->frame_samples;
@@ -73,7 +74,7 @@ void checker_frame(struct checker *ck, const struct udaq_frame *fr, bool device_
 	uint32_t i;
 
 	if (fr->nsamples != ck->frame_samples || fr->chan_mask != ck->chan_mask ||
-	    fr->frame_len != ck->frame_len || !(fr->flags & REFDAQ_FRAME_FLAG_TEST) ||
+	    fr->frame_len != ck->frame_len || !(fr->flags & UDAQ_FRAME_FLAG_TEST) ||
 	    fr->first_sample != fr->seq * ck->frame_samples)
 		ck->bad_headers++;
 	seq_jump = fr->seq - ck->next_seq;
@@ -84,9 +85,9 @@ void checker_frame(struct checker *ck, const struct udaq_frame *fr, bool device_
 		ck->seq_jumps += seq_jump;
 		ck->sample_jumps += sample_jump;
 	}
-	if (fr->flags & REFDAQ_FRAME_FLAG_GAP)
+	if (fr->flags & UDAQ_FRAME_FLAG_GAP)
 		ck->gaps++;
-	if (device_drops && (seq_jump != 0) != !!(fr->flags & REFDAQ_FRAME_FLAG_GAP))
+	if (device_drops && (seq_jump != 0) != !!(fr->flags & UDAQ_FRAME_FLAG_GAP))
 		ck->gap_mismatch++;
 	if (!device_drops && fr->lost_bytes + ck->torn_bytes != seq_jump * ck->frame_len)
 		ck->gap_mismatch++;

@@ -14,7 +14,8 @@
 
 #include <cmocka.h>
 
-#include <uio_daq/refdaq_regs.h>
+#include <uio_daq/frame.h>
+#include <uio_daq/refdaq.h>
 
 #include "sim_util.h"
 
@@ -180,7 +181,7 @@ static void test_synthetic_signal(void **state)
 		ret = udaq_frame_next(rd, udaq_digitizer_frame_len(s.dg), &fr);
 	} while (ret == 0);
 	assert_int_equal(ret, 1);
-	assert_false(fr.flags & REFDAQ_FRAME_FLAG_TEST);
+	assert_false(fr.flags & UDAQ_FRAME_FLAG_TEST);
 	v = fr.samples;
 	for (i = 0; i < fr.nsamples * fr.nchan; i++) {
 		if (v[i] < lo)

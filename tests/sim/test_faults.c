@@ -14,7 +14,8 @@
 
 #include <cmocka.h>
 
-#include <uio_daq/refdaq_regs.h>
+#include <uio_daq/refdaq.h>
+#include <uio_daq/sim.h>
 
 #include "sim_util.h"
 

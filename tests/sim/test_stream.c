@@ -15,7 +15,6 @@
 
 #include <cmocka.h>
 
-#include <uio_daq/refdaq_regs.h>
 
 #include "sim_util.h"
 

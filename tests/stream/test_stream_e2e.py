@@ -7,7 +7,7 @@ all start at device sample 0 when `daqctl start` begins an acquisition:
   - --verify, every channel, over the Unix socket;
   - --verify with a channel subset and decimation, over TCP;
   - -o DIR: a SigMF recording, checked sample by sample with the same
-    verifier as daqd's own recordings (tests/daqd/verify_sigmf.py);
+    verifier as daqd's own recordings (tests/helpers/verify_sigmf.py);
   - raw samples on stdout, compared with the test pattern from sample 0.
 While they run, `daqctl status` must show the clients with their sent and
 dropped counters. daqd's own recording must have lost nothing.
@@ -26,7 +26,7 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, '..', 'daqd'))
+sys.path.insert(0, os.path.join(HERE, '..', 'helpers'))
 from verify_sigmf import pattern, verify  # noqa: E402
 
 import numpy as np  # noqa: E402

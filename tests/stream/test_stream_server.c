@@ -23,7 +23,7 @@
 
 #include <cmocka.h>
 
-#include <uio_daq/refdaq_regs.h>
+#include <uio_daq/sim.h>
 
 #include "rig.h"
 #include "stream_addr.h"

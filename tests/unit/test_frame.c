@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include <uio_daq/digitizer.h>
-#include <uio_daq/refdaq_regs.h>
+#include <uio_daq/frame.h>
 
 #include "fake_ring.h"
 
@@ -47,16 +47,16 @@ static size_t make_frame(unsigned char *p, uint64_t seq, uint32_t ns, uint32_t m
 	uint32_t payload = ns * (uint32_t)__builtin_popcount(mask) * 2;
 
 	memset(p, 0, len);
-	put32(p, REFDAQ_FRAME_OFF_MAGIC, REFDAQ_FRAME_MAGIC);
-	put16(p, REFDAQ_FRAME_OFF_HDR_LEN, 48);
-	put16(p, REFDAQ_FRAME_OFF_FLAGS, REFDAQ_FRAME_FLAG_TEST);
-	put64(p, REFDAQ_FRAME_OFF_SEQ, seq);
-	put64(p, REFDAQ_FRAME_OFF_TIMESTAMP, seq * 1000);
-	put64(p, REFDAQ_FRAME_OFF_FIRST_SAMPLE, seq * ns);
-	put32(p, REFDAQ_FRAME_OFF_NSAMPLES, ns);
-	put32(p, REFDAQ_FRAME_OFF_CHAN_MASK, mask);
-	put32(p, REFDAQ_FRAME_OFF_PAYLOAD_LEN, payload);
-	put16(p, REFDAQ_FRAME_OFF_FORMAT, REFDAQ_FORMAT_I16LE);
+	put32(p, UDAQ_FRAME_OFF_MAGIC, UDAQ_FRAME_MAGIC);
+	put16(p, UDAQ_FRAME_OFF_HDR_LEN, 48);
+	put16(p, UDAQ_FRAME_OFF_FLAGS, UDAQ_FRAME_FLAG_TEST);
+	put64(p, UDAQ_FRAME_OFF_SEQ, seq);
+	put64(p, UDAQ_FRAME_OFF_TIMESTAMP, seq * 1000);
+	put64(p, UDAQ_FRAME_OFF_FIRST_SAMPLE, seq * ns);
+	put32(p, UDAQ_FRAME_OFF_NSAMPLES, ns);
+	put32(p, UDAQ_FRAME_OFF_CHAN_MASK, mask);
+	put32(p, UDAQ_FRAME_OFF_PAYLOAD_LEN, payload);
+	put16(p, UDAQ_FRAME_OFF_FORMAT, UDAQ_FORMAT_I16LE);
 	for (i = 0; i < payload; i++)
 		p[48 + i] = (unsigned char)(seq + i);
 	return len;
@@ -79,8 +79,8 @@ static void test_parse_valid(void **state)
 	assert_int_equal(fr.nsamples, 5);
 	assert_int_equal(fr.chan_mask, 0x0b);
 	assert_int_equal(fr.nchan, 3);
-	assert_int_equal(fr.format, REFDAQ_FORMAT_I16LE);
-	assert_int_equal(fr.flags, REFDAQ_FRAME_FLAG_TEST);
+	assert_int_equal(fr.format, UDAQ_FORMAT_I16LE);
+	assert_int_equal(fr.flags, UDAQ_FRAME_FLAG_TEST);
 	assert_ptr_equal(fr.samples, buf + 48);
 	assert_int_equal(fr.payload_len, 30);
 	assert_int_equal(fr.frame_len, 80);
@@ -116,7 +116,7 @@ static void test_parse_extended_header(void **state)
 	make_frame(buf + 8, 3, 4, 0x1);
 	memmove(buf, buf + 8, 48);
 	memset(buf + 48, 0xaa, 8);
-	put16(buf, REFDAQ_FRAME_OFF_HDR_LEN, 56);
+	put16(buf, UDAQ_FRAME_OFF_HDR_LEN, 56);
 	assert_int_equal(udaq_frame_parse(buf, sizeof(buf), &fr), 1);
 	assert_ptr_equal(fr.samples, buf + 56);
 	assert_int_equal(fr.frame_len, 64);
@@ -138,25 +138,25 @@ static void test_parse_malformed(void **state)
 		assert_int_equal(udaq_frame_parse(buf, sizeof(buf), &fr), -EBADMSG); \
 	} while (0)
 
-	BAD(put32(buf, REFDAQ_FRAME_OFF_MAGIC, 0x46514453));
-	BAD(put32(buf, REFDAQ_FRAME_OFF_MAGIC, 0));
-	BAD(put16(buf, REFDAQ_FRAME_OFF_HDR_LEN, 40));		/* too short */
-	BAD(put16(buf, REFDAQ_FRAME_OFF_HDR_LEN, 0));
-	BAD(put16(buf, REFDAQ_FRAME_OFF_HDR_LEN, 52));		/* not 8-aligned */
-	BAD(put16(buf, REFDAQ_FRAME_OFF_HDR_LEN, 2048));	/* absurd */
-	BAD(put16(buf, REFDAQ_FRAME_OFF_FORMAT, 1));
-	BAD(put16(buf, REFDAQ_FRAME_OFF_FORMAT, 0xffff));
-	BAD(put32(buf, REFDAQ_FRAME_OFF_NSAMPLES, 0));
-	BAD(put32(buf, REFDAQ_FRAME_OFF_CHAN_MASK, 0));
-	BAD(put32(buf, REFDAQ_FRAME_OFF_PAYLOAD_LEN, 16 * 4 * 2 + 2));
-	BAD(put32(buf, REFDAQ_FRAME_OFF_PAYLOAD_LEN, 16 * 4 * 2 - 2));
-	BAD(put32(buf, REFDAQ_FRAME_OFF_PAYLOAD_LEN, 0));
-	BAD(put32(buf, REFDAQ_FRAME_OFF_CHAN_MASK, 0xf1));	/* 5 channels now */
-	BAD(put32(buf, REFDAQ_FRAME_OFF_NSAMPLES, 17));
+	BAD(put32(buf, UDAQ_FRAME_OFF_MAGIC, 0x46514453));
+	BAD(put32(buf, UDAQ_FRAME_OFF_MAGIC, 0));
+	BAD(put16(buf, UDAQ_FRAME_OFF_HDR_LEN, 40));		/* too short */
+	BAD(put16(buf, UDAQ_FRAME_OFF_HDR_LEN, 0));
+	BAD(put16(buf, UDAQ_FRAME_OFF_HDR_LEN, 52));		/* not 8-aligned */
+	BAD(put16(buf, UDAQ_FRAME_OFF_HDR_LEN, 2048));	/* absurd */
+	BAD(put16(buf, UDAQ_FRAME_OFF_FORMAT, 1));
+	BAD(put16(buf, UDAQ_FRAME_OFF_FORMAT, 0xffff));
+	BAD(put32(buf, UDAQ_FRAME_OFF_NSAMPLES, 0));
+	BAD(put32(buf, UDAQ_FRAME_OFF_CHAN_MASK, 0));
+	BAD(put32(buf, UDAQ_FRAME_OFF_PAYLOAD_LEN, 16 * 4 * 2 + 2));
+	BAD(put32(buf, UDAQ_FRAME_OFF_PAYLOAD_LEN, 16 * 4 * 2 - 2));
+	BAD(put32(buf, UDAQ_FRAME_OFF_PAYLOAD_LEN, 0));
+	BAD(put32(buf, UDAQ_FRAME_OFF_CHAN_MASK, 0xf1));	/* 5 channels now */
+	BAD(put32(buf, UDAQ_FRAME_OFF_NSAMPLES, 17));
 	/* Overflow bait: a product that wraps 32 bits must not match. */
-	BAD(put32(buf, REFDAQ_FRAME_OFF_NSAMPLES, 0x80000000u);
-	    put32(buf, REFDAQ_FRAME_OFF_CHAN_MASK, 0x1);
-	    put32(buf, REFDAQ_FRAME_OFF_PAYLOAD_LEN, 0));
+	BAD(put32(buf, UDAQ_FRAME_OFF_NSAMPLES, 0x80000000u);
+	    put32(buf, UDAQ_FRAME_OFF_CHAN_MASK, 0x1);
+	    put32(buf, UDAQ_FRAME_OFF_PAYLOAD_LEN, 0));
 #undef BAD
 	memcpy(buf, good, sizeof(buf));
 	assert_int_equal(udaq_frame_parse(buf, len, &fr), 1);
@@ -355,8 +355,8 @@ static void test_frame_larger_than_ring(void **state)
 	assert_int_equal(udaq_ring_new(&c, &ring), 0);
 	assert_int_equal(udaq_reader_new(ring, UDAQ_READER_LOSSLESS, &rd), 0);
 	make_frame(tmp, 0, 1, 0x1);
-	put32(tmp, REFDAQ_FRAME_OFF_NSAMPLES, 4096);
-	put32(tmp, REFDAQ_FRAME_OFF_PAYLOAD_LEN, 8192);
+	put32(tmp, UDAQ_FRAME_OFF_NSAMPLES, 4096);
+	put32(tmp, UDAQ_FRAME_OFF_PAYLOAD_LEN, 8192);
 	fake_ring_write(&f, 0, tmp, 48);
 	f.wr = 48;
 	assert_int_equal(udaq_frame_next(rd, 0, &fr), -EBADMSG);

@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include <uio_daq/digitizer.h>
-#include <uio_daq/refdaq_regs.h>
+#include <uio_daq/frame.h>
 
 /* (n * m) mod 2^64 by schoolbook multiplication of 32-bit halves. */
 static uint64_t mul_mod64(uint64_t n, uint64_t m)
@@ -44,7 +44,7 @@ static void test_known_answers(void **state)
 	assert_int_equal((uint16_t)udaq_test_sample(2, 0), 0x3C6E);
 	/* n = 2^63: only bit 0 of the multiplier survives, at bit 63. */
 	assert_int_equal((uint16_t)udaq_test_sample(UINT64_C(1) << 63, 0), 0x8000);
-	assert_int_equal(REFDAQ_TEST_MULT, 0x9E3779B97F4A7C15ull);
+	assert_int_equal(UDAQ_TEST_MULT, 0x9E3779B97F4A7C15ull);
 }
 
 static void test_against_independent_product(void **state)

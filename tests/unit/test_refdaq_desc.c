@@ -18,10 +18,11 @@
 #include <cmocka.h>
 
 #include <uio_daq/digitizer.h>
-#include <uio_daq/refdaq_regs.h>
+#include <uio_daq/abi.h>
+#include <uio_daq/refdaq.h>
 #include <uio_daq/uio_daq.h>
 
-#include "../core/fake_tree.h"
+#include "fake_tree.h"
 
 #define PS	4096u
 #define RING	(64u * 1024u)
@@ -51,17 +52,17 @@ static void good_desc(unsigned char *d)
 	unsigned int i;
 
 	memset(d, 0, PS);
-	put32(d, REFDAQ_DESC_OFF_MAGIC, REFDAQ_DESC_MAGIC);
-	put32(d, REFDAQ_DESC_OFF_VERSION, REFDAQ_DESC_VERSION);
-	put32(d, REFDAQ_DESC_OFF_COUNT, 4);
-	put32(d, REFDAQ_DESC_OFF_TABLE, REFDAQ_DESC_TABLE_DEFAULT);
-	put64(d, REFDAQ_DESC_OFF_RING_SIZE, RING);
-	put64(d, REFDAQ_DESC_OFF_SELF_BUS, 0x80000000u);
-	put32(d, REFDAQ_DESC_OFF_WB, REFDAQ_DESC_WB_DEFAULT);
+	put32(d, UDAQ_DESC_OFF_MAGIC, UDAQ_DESC_MAGIC);
+	put32(d, UDAQ_DESC_OFF_VERSION, UDAQ_DESC_VERSION);
+	put32(d, UDAQ_DESC_OFF_COUNT, 4);
+	put32(d, UDAQ_DESC_OFF_TABLE, UDAQ_DESC_TABLE_DEFAULT);
+	put64(d, UDAQ_DESC_OFF_RING_SIZE, RING);
+	put64(d, UDAQ_DESC_OFF_SELF_BUS, 0x80000000u);
+	put32(d, UDAQ_DESC_OFF_WB, UDAQ_DESC_WB_DEFAULT);
 	for (i = 0; i < 4; i++) {
-		put64(d, REFDAQ_DESC_TABLE_DEFAULT + i * 16 + REFDAQ_CHUNK_OFF_ADDR,
+		put64(d, UDAQ_DESC_TABLE_DEFAULT + i * 16 + UDAQ_CHUNK_OFF_ADDR,
 		      0x90000000u + i * 0x100000u);
-		put64(d, REFDAQ_DESC_TABLE_DEFAULT + i * 16 + REFDAQ_CHUNK_OFF_LEN,
+		put64(d, UDAQ_DESC_TABLE_DEFAULT + i * 16 + UDAQ_CHUNK_OFF_LEN,
 		      RING / 4);
 	}
 }
@@ -157,26 +158,26 @@ static void test_bad_desc(void **state)
 		assert_int_equal(try_open(f), -EPROTO);			\
 	} while (0)
 
-	EPROTO_IF(put32(f->desc, REFDAQ_DESC_OFF_MAGIC, 0));
-	EPROTO_IF(put32(f->desc, REFDAQ_DESC_OFF_VERSION, 2));
-	EPROTO_IF(put32(f->desc, REFDAQ_DESC_OFF_COUNT, 0));
-	EPROTO_IF(put32(f->desc, REFDAQ_DESC_OFF_COUNT, REFDAQ_DESC_COUNT_MAX + 1));
+	EPROTO_IF(put32(f->desc, UDAQ_DESC_OFF_MAGIC, 0));
+	EPROTO_IF(put32(f->desc, UDAQ_DESC_OFF_VERSION, 2));
+	EPROTO_IF(put32(f->desc, UDAQ_DESC_OFF_COUNT, 0));
+	EPROTO_IF(put32(f->desc, UDAQ_DESC_OFF_COUNT, UDAQ_DESC_COUNT_MAX + 1));
 	/* The table runs past the end of the map. */
-	EPROTO_IF(put32(f->desc, REFDAQ_DESC_OFF_TABLE, PS - 16 * 3));
-	EPROTO_IF(put32(f->desc, REFDAQ_DESC_OFF_TABLE, 0x84));	/* unaligned */
-	EPROTO_IF(put32(f->desc, REFDAQ_DESC_OFF_TABLE, 0x10));	/* over the header */
+	EPROTO_IF(put32(f->desc, UDAQ_DESC_OFF_TABLE, PS - 16 * 3));
+	EPROTO_IF(put32(f->desc, UDAQ_DESC_OFF_TABLE, 0x84));	/* unaligned */
+	EPROTO_IF(put32(f->desc, UDAQ_DESC_OFF_TABLE, 0x10));	/* over the header */
 	/* The write-back area outside the map, unaligned, over the header. */
-	EPROTO_IF(put32(f->desc, REFDAQ_DESC_OFF_WB, PS - 8));
-	EPROTO_IF(put32(f->desc, REFDAQ_DESC_OFF_WB, 0x44));
-	EPROTO_IF(put32(f->desc, REFDAQ_DESC_OFF_WB, 0x08));
+	EPROTO_IF(put32(f->desc, UDAQ_DESC_OFF_WB, PS - 8));
+	EPROTO_IF(put32(f->desc, UDAQ_DESC_OFF_WB, 0x44));
+	EPROTO_IF(put32(f->desc, UDAQ_DESC_OFF_WB, 0x08));
 	/* Ring size disagrees with the ring map. */
-	EPROTO_IF(put64(f->desc, REFDAQ_DESC_OFF_RING_SIZE, RING * 2));
+	EPROTO_IF(put64(f->desc, UDAQ_DESC_OFF_RING_SIZE, RING * 2));
 	/* Chunks: not 4 KiB multiples, zero, summing short or long. */
-	EPROTO_IF(put64(f->desc, REFDAQ_DESC_TABLE_DEFAULT + REFDAQ_CHUNK_OFF_LEN, RING / 4 + 512));
-	EPROTO_IF(put64(f->desc, REFDAQ_DESC_TABLE_DEFAULT + REFDAQ_CHUNK_OFF_LEN, 0));
-	EPROTO_IF(put32(f->desc, REFDAQ_DESC_OFF_COUNT, 3));
-	EPROTO_IF(put64(f->desc, REFDAQ_DESC_TABLE_DEFAULT + REFDAQ_CHUNK_OFF_LEN, RING / 4 + PS));
-	EPROTO_IF(put64(f->desc, REFDAQ_DESC_TABLE_DEFAULT + REFDAQ_CHUNK_OFF_LEN, UINT64_MAX - 4095));
+	EPROTO_IF(put64(f->desc, UDAQ_DESC_TABLE_DEFAULT + UDAQ_CHUNK_OFF_LEN, RING / 4 + 512));
+	EPROTO_IF(put64(f->desc, UDAQ_DESC_TABLE_DEFAULT + UDAQ_CHUNK_OFF_LEN, 0));
+	EPROTO_IF(put32(f->desc, UDAQ_DESC_OFF_COUNT, 3));
+	EPROTO_IF(put64(f->desc, UDAQ_DESC_TABLE_DEFAULT + UDAQ_CHUNK_OFF_LEN, RING / 4 + PS));
+	EPROTO_IF(put64(f->desc, UDAQ_DESC_TABLE_DEFAULT + UDAQ_CHUNK_OFF_LEN, UINT64_MAX - 4095));
 #undef EPROTO_IF
 	/* And the good one still opens after all that. */
 	good_desc(f->desc);

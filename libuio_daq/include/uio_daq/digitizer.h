@@ -3,20 +3,26 @@
  * Streaming digitizers: the device-level interface daqd uses.
  *
  * A digitizer is a device driver in userspace on top of a struct udaq_dev.
- * Every digitizer produces refdaq frames (docs/refdaq.md) into a ring; the
- * refdaq card (real or simulated) is the reference implementation. Other
- * cards plug in as further drivers behind this same interface.
+ * Every digitizer produces frames in one format (uio_daq/frame.h,
+ * docs/refdaq.md) into a ring; the refdaq card (real or simulated) is the
+ * reference implementation. Other cards plug in as further drivers behind
+ * this same interface (edu, docs/edu-digitizer.md).
  *
  * Typical use:
  *   udaq_digitizer_open(dev, &dg);
  *   udaq_digitizer_configure(dg, &cfg);
  *   udaq_reader_new(udaq_digitizer_ring(dg), UDAQ_READER_LOSSLESS, &rd);
  *   udaq_digitizer_start(dg);
- *   while (running) {
- *           udaq_digitizer_wait(dg, 100);
- *           while (udaq_frame_next(rd, &fr) > 0) { use fr; udaq_frame_release(rd, &fr); }
+ *   len = udaq_digitizer_frame_len(dg);
+ *   while (running && udaq_digitizer_wait(dg, 100) >= 0) {
+ *           while (udaq_frame_next(rd, len, &fr) > 0) {
+ *                   use(fr.samples, fr.nsamples, fr.nchan);
+ *                   udaq_frame_release(rd, &fr);
+ *           }
  *   }
  *   udaq_digitizer_stop(dg);
+ *   udaq_reader_free(rd);
+ *   udaq_digitizer_close(dg);
  */
 #ifndef UIO_DAQ_DIGITIZER_H
 #define UIO_DAQ_DIGITIZER_H
@@ -25,6 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <uio_daq/frame.h>
 #include <uio_daq/ring.h>
 #include <uio_daq/uio_daq.h>
 
@@ -43,7 +50,7 @@ enum udaq_policy {
  * struct udaq_digitizer_config - acquisition settings.
  * @sample_rate: Hz per channel; 0 with @freerun.
  * @chan_mask: bit c enables device channel c.
- * @format: REFDAQ_FORMAT_* (only int16 LE today).
+ * @format: UDAQ_FORMAT_* (uio_daq/frame.h; only int16 LE today).
  * @frame_samples: samples per channel per frame (0: driver default).
  * @policy: what the device does when the ring is full.
  * @irq_threshold: bytes between data interrupts (0: driver default).
@@ -237,18 +244,6 @@ int udaq_frame_release(struct udaq_reader *reader, const struct udaq_frame *fr);
  * before configure). Thread safety: any thread, not racing with configure.
  */
 size_t udaq_digitizer_frame_len(const struct udaq_digitizer *dg);
-
-/**
- * udaq_test_sample() - the test-pattern sample of channel @chan at device
- * sample index @n: the top 16 bits of n * 0x9E3779B97F4A7C15 (mod 2^64),
- * XORed with @chan.
- */
-static inline int16_t udaq_test_sample(uint64_t n, unsigned int chan)
-{
-	uint16_t v = (uint16_t)((n * 0x9E3779B97F4A7C15ull) >> 48);
-
-	return (int16_t)(v ^ (uint16_t)chan);
-}
 
 #ifdef __cplusplus
 }

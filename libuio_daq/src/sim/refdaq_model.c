@@ -22,7 +22,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <uio_daq/refdaq_regs.h>
+#include <uio_daq/abi.h>
+#include <uio_daq/frame.h>
+#include <uio_daq/refdaq.h>
+#include <uio_daq/sim.h>
 
 #include "sim.h"
 
@@ -308,7 +311,7 @@ static void reset_locked(struct refdaq_model *m)
 	m->irq_mask = 0;
 	m->sample_rate = 0;
 	m->chan_mask = REFDAQ_CHAN_MASK_DEFAULT;
-	m->format = REFDAQ_FORMAT_I16LE;
+	m->format = UDAQ_FORMAT_I16LE;
 	m->frame_samples = REFDAQ_FRAME_SAMPLES_DEFAULT;
 	m->irq_threshold = 0;
 	m->irq_timeout_us = 0;
@@ -330,9 +333,9 @@ static bool latch_chunks(struct refdaq_model *m)
 	uint64_t total = 0;
 	size_t i, n = m->desc_count;
 
-	if (n == 0 || n > REFDAQ_DESC_COUNT_MAX)
+	if (n == 0 || n > UDAQ_DESC_COUNT_MAX)
 		return false;
-	t = dma_translate(m, desc, n * REFDAQ_CHUNK_SIZE);
+	t = dma_translate(m, desc, n * UDAQ_CHUNK_SIZE);
 	if (!t)
 		return false;
 	c = calloc(n, sizeof(*c));
@@ -341,11 +344,11 @@ static bool latch_chunks(struct refdaq_model *m)
 	for (i = 0; i < n; i++) {
 		uint64_t a, l;
 
-		memcpy(&a, t + i * REFDAQ_CHUNK_SIZE + REFDAQ_CHUNK_OFF_ADDR, 8);
-		memcpy(&l, t + i * REFDAQ_CHUNK_SIZE + REFDAQ_CHUNK_OFF_LEN, 8);
+		memcpy(&a, t + i * UDAQ_CHUNK_SIZE + UDAQ_CHUNK_OFF_ADDR, 8);
+		memcpy(&l, t + i * UDAQ_CHUNK_SIZE + UDAQ_CHUNK_OFF_LEN, 8);
 		a = le64toh(a);
 		l = le64toh(l);
-		if (l == 0 || l % REFDAQ_CHUNK_ALIGN || a % REFDAQ_CHUNK_ALIGN ||
+		if (l == 0 || l % UDAQ_CHUNK_ALIGN || a % UDAQ_CHUNK_ALIGN ||
 		    total + l < total) {
 			free(c);
 			return false;
@@ -364,10 +367,10 @@ static bool latch_chunks(struct refdaq_model *m)
 
 static size_t frame_len_for(uint32_t fs, uint32_t mask)
 {
-	uint64_t l = REFDAQ_FRAME_HDR_LEN +
+	uint64_t l = UDAQ_FRAME_HDR_LEN +
 		     (uint64_t)fs * (unsigned int)__builtin_popcount(mask) * 2u;
 
-	return (size_t)((l + REFDAQ_FRAME_ALIGN - 1) & ~(uint64_t)(REFDAQ_FRAME_ALIGN - 1));
+	return (size_t)((l + UDAQ_FRAME_ALIGN - 1) & ~(uint64_t)(UDAQ_FRAME_ALIGN - 1));
 }
 
 /* ENABLE 0->1. Lock held, device stopped. */
@@ -383,7 +386,7 @@ static void enable_locked(struct refdaq_model *m)
 
 	wait_idle(m);	/* the stage buffer and chunks change below */
 	ok = m->chan_mask && !(m->chan_mask & ~valid_mask) &&
-	     m->format == REFDAQ_FORMAT_I16LE && m->frame_samples >= 1 &&
+	     m->format == UDAQ_FORMAT_I16LE && m->frame_samples >= 1 &&
 	     m->sample_rate <= m->max_rate && (freerun || m->sample_rate >= 1) &&
 	     wb && wb % 8 == 0;
 	wbp = ok ? dma_translate(m, wb, REFDAQ_WB_SIZE) : NULL;
@@ -597,7 +600,7 @@ static void build_frame(unsigned char *p, size_t fl, const int16_t *sine,
 	uint32_t nch = (uint32_t)__builtin_popcount(mask);
 	uint32_t payload = fs * nch * 2;
 	unsigned int chans[32];
-	uint16_t *s = (uint16_t *)(void *)(p + REFDAQ_FRAME_HDR_LEN);
+	uint16_t *s = (uint16_t *)(void *)(p + UDAQ_FRAME_HDR_LEN);
 	unsigned int c, k = 0;
 	uint64_t v64;
 	uint32_t v32, i;
@@ -607,31 +610,31 @@ static void build_frame(unsigned char *p, size_t fl, const int16_t *sine,
 		if (mask & (UINT32_C(1) << c))
 			chans[k++] = c;
 
-	memset(p, 0, REFDAQ_FRAME_HDR_LEN);
-	v32 = htole32(REFDAQ_FRAME_MAGIC);
-	memcpy(p + REFDAQ_FRAME_OFF_MAGIC, &v32, 4);
-	v16 = htole16(REFDAQ_FRAME_HDR_LEN);
-	memcpy(p + REFDAQ_FRAME_OFF_HDR_LEN, &v16, 2);
+	memset(p, 0, UDAQ_FRAME_HDR_LEN);
+	v32 = htole32(UDAQ_FRAME_MAGIC);
+	memcpy(p + UDAQ_FRAME_OFF_MAGIC, &v32, 4);
+	v16 = htole16(UDAQ_FRAME_HDR_LEN);
+	memcpy(p + UDAQ_FRAME_OFF_HDR_LEN, &v16, 2);
 	v16 = htole16(flags);
-	memcpy(p + REFDAQ_FRAME_OFF_FLAGS, &v16, 2);
+	memcpy(p + UDAQ_FRAME_OFF_FLAGS, &v16, 2);
 	v64 = htole64(seq);
-	memcpy(p + REFDAQ_FRAME_OFF_SEQ, &v64, 8);
+	memcpy(p + UDAQ_FRAME_OFF_SEQ, &v64, 8);
 	v64 = htole64(ts);
-	memcpy(p + REFDAQ_FRAME_OFF_TIMESTAMP, &v64, 8);
+	memcpy(p + UDAQ_FRAME_OFF_TIMESTAMP, &v64, 8);
 	v64 = htole64(first);
-	memcpy(p + REFDAQ_FRAME_OFF_FIRST_SAMPLE, &v64, 8);
+	memcpy(p + UDAQ_FRAME_OFF_FIRST_SAMPLE, &v64, 8);
 	v32 = htole32(fs);
-	memcpy(p + REFDAQ_FRAME_OFF_NSAMPLES, &v32, 4);
+	memcpy(p + UDAQ_FRAME_OFF_NSAMPLES, &v32, 4);
 	v32 = htole32(mask);
-	memcpy(p + REFDAQ_FRAME_OFF_CHAN_MASK, &v32, 4);
+	memcpy(p + UDAQ_FRAME_OFF_CHAN_MASK, &v32, 4);
 	v32 = htole32(payload);
-	memcpy(p + REFDAQ_FRAME_OFF_PAYLOAD_LEN, &v32, 4);
-	v16 = htole16(REFDAQ_FORMAT_I16LE);
-	memcpy(p + REFDAQ_FRAME_OFF_FORMAT, &v16, 2);
+	memcpy(p + UDAQ_FRAME_OFF_PAYLOAD_LEN, &v32, 4);
+	v16 = htole16(UDAQ_FORMAT_I16LE);
+	memcpy(p + UDAQ_FRAME_OFF_FORMAT, &v16, 2);
 
 	if (ctrl & REFDAQ_CTRL_TEST_PATTERN) {
 		for (i = 0; i < fs; i++) {
-			uint16_t base = (uint16_t)(((first + i) * REFDAQ_TEST_MULT) >> 48);
+			uint16_t base = (uint16_t)(((first + i) * UDAQ_TEST_MULT) >> 48);
 
 			for (c = 0; c < nch; c++)
 				*s++ = htole16((uint16_t)(base ^ chans[c]));
@@ -640,7 +643,7 @@ static void build_frame(unsigned char *p, size_t fl, const int16_t *sine,
 		/* A sine per channel, each at its own frequency, plus a little noise. */
 		for (i = 0; i < fs; i++) {
 			uint64_t n = first + i;
-			uint64_t h = n * REFDAQ_TEST_MULT;
+			uint64_t h = n * UDAQ_TEST_MULT;
 
 			for (c = 0; c < nch; c++) {
 				uint64_t period = 256 + 97 * chans[c];
@@ -651,8 +654,8 @@ static void build_frame(unsigned char *p, size_t fl, const int16_t *sine,
 			}
 		}
 	}
-	memset(p + REFDAQ_FRAME_HDR_LEN + payload, 0,
-	       fl - REFDAQ_FRAME_HDR_LEN - payload);
+	memset(p + UDAQ_FRAME_HDR_LEN + payload, 0,
+	       fl - UDAQ_FRAME_HDR_LEN - payload);
 }
 
 static void irq_after_frame(struct refdaq_model *m, uint64_t now)
@@ -741,9 +744,9 @@ static void produce(struct refdaq_model *m, uint64_t now)
 	first = m->sample;
 	ts = m->run_rate ? samples_to_ns(first, m->run_rate) : now - m->t0_ns;
 	pos = m->wr;
-	flags = (uint16_t)((m->gap ? REFDAQ_FRAME_FLAG_GAP : 0) |
+	flags = (uint16_t)((m->gap ? UDAQ_FRAME_FLAG_GAP : 0) |
 			   ((m->run_ctrl & REFDAQ_CTRL_TEST_PATTERN) ?
-			    REFDAQ_FRAME_FLAG_TEST : 0));
+			    UDAQ_FRAME_FLAG_TEST : 0));
 	m->busy = true;
 	pthread_mutex_unlock(&m->lock);
 

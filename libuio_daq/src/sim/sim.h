@@ -4,8 +4,8 @@
  * (memfds, eventfd, options) and its device model (registers, DMA engine,
  * device thread).
  */
-#ifndef UIO_DAQ_SIM_H
-#define UIO_DAQ_SIM_H
+#ifndef UIO_DAQ_SIM_INTERNAL_H
+#define UIO_DAQ_SIM_INTERNAL_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -65,4 +65,4 @@ void refdaq_model_irq_control(struct refdaq_model *m, bool enable);
 /* True after a surprise removal (SIM_FAULT GONE). */
 bool refdaq_model_gone(struct refdaq_model *m);
 
-#endif /* UIO_DAQ_SIM_H */
+#endif /* UIO_DAQ_SIM_INTERNAL_H */

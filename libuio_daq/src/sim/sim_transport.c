@@ -19,7 +19,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <uio_daq/refdaq_regs.h>
+#include <uio_daq/abi.h>
+#include <uio_daq/refdaq.h>
 
 #include "../internal.h"
 #include "sim.h"
@@ -116,7 +117,7 @@ int sim_parse_opts(const char *opts, struct sim_opts *o, char *msg, size_t msgle
 #define KEY(k) (klen == sizeof(k) - 1 && strncmp(p, k, klen) == 0)
 		if (KEY("ring")) {
 			if (!parse_size(val, vlen, SIM_RING_MAX, &v) ||
-			    v < REFDAQ_RING_MIN || v % REFDAQ_CHUNK_ALIGN) {
+			    v < UDAQ_RING_MIN || v % UDAQ_CHUNK_ALIGN) {
 				say(msg, msglen, "sim option ring=%.*s: want a size of at least 64K, at most 1G, a multiple of 4K (suffixes K, M, G)",
 				    (int)vlen, val);
 				return -EINVAL;
@@ -124,7 +125,7 @@ int sim_parse_opts(const char *opts, struct sim_opts *o, char *msg, size_t msgle
 			o->ring_size = (size_t)v;
 		} else if (KEY("chunk")) {
 			if (!parse_size(val, vlen, SIM_RING_MAX, &v) || v == 0 ||
-			    v % REFDAQ_CHUNK_ALIGN) {
+			    v % UDAQ_CHUNK_ALIGN) {
 				say(msg, msglen, "sim option chunk=%.*s: want a non-zero multiple of 4K (suffixes K, M, G)",
 				    (int)vlen, val);
 				return -EINVAL;
@@ -162,9 +163,9 @@ int sim_parse_opts(const char *opts, struct sim_opts *o, char *msg, size_t msgle
 		    o->chunk_size, o->ring_size);
 		return -EINVAL;
 	}
-	if ((o->ring_size + o->chunk_size - 1) / o->chunk_size > REFDAQ_DESC_COUNT_MAX) {
+	if ((o->ring_size + o->chunk_size - 1) / o->chunk_size > UDAQ_DESC_COUNT_MAX) {
 		say(msg, msglen, "sim options ring=%zu,chunk=%zu: need more than %d chunks",
-		    o->ring_size, o->chunk_size, REFDAQ_DESC_COUNT_MAX);
+		    o->ring_size, o->chunk_size, UDAQ_DESC_COUNT_MAX);
 		return -EINVAL;
 	}
 	return 0;
@@ -224,9 +225,9 @@ static void sim_free(struct sim_priv *sp)
 
 	refdaq_model_free(sp->model);
 	if (sp->ring)
-		munmap(sp->ring, sp->len[REFDAQ_MAP_RING]);
+		munmap(sp->ring, sp->len[UDAQ_MAP_RING]);
 	if (sp->desc)
-		munmap(sp->desc, sp->len[REFDAQ_MAP_DESC]);
+		munmap(sp->desc, sp->len[UDAQ_MAP_DESC]);
 	for (i = 0; i < 3; i++)
 		if (sp->fd[i] >= 0)
 			close(sp->fd[i]);
@@ -278,26 +279,26 @@ static void build_desc(struct sim_priv *sp, const struct sim_opts *o,
 	uint64_t stride = o->chunk_size + SIM_CHUNK_GAP;
 	size_t i, off = 0;
 
-	put32(sp->desc + REFDAQ_DESC_OFF_MAGIC, REFDAQ_DESC_MAGIC);
-	put32(sp->desc + REFDAQ_DESC_OFF_VERSION, REFDAQ_DESC_VERSION);
-	put32(sp->desc + REFDAQ_DESC_OFF_COUNT, (uint32_t)n);
-	put32(sp->desc + REFDAQ_DESC_OFF_TABLE, REFDAQ_DESC_TABLE_DEFAULT);
-	put64(sp->desc + REFDAQ_DESC_OFF_RING_SIZE, o->ring_size);
-	put64(sp->desc + REFDAQ_DESC_OFF_SELF_BUS, SIM_DESC_BUS);
-	put32(sp->desc + REFDAQ_DESC_OFF_WB, REFDAQ_DESC_WB_DEFAULT);
+	put32(sp->desc + UDAQ_DESC_OFF_MAGIC, UDAQ_DESC_MAGIC);
+	put32(sp->desc + UDAQ_DESC_OFF_VERSION, UDAQ_DESC_VERSION);
+	put32(sp->desc + UDAQ_DESC_OFF_COUNT, (uint32_t)n);
+	put32(sp->desc + UDAQ_DESC_OFF_TABLE, UDAQ_DESC_TABLE_DEFAULT);
+	put64(sp->desc + UDAQ_DESC_OFF_RING_SIZE, o->ring_size);
+	put64(sp->desc + UDAQ_DESC_OFF_SELF_BUS, SIM_DESC_BUS);
+	put32(sp->desc + UDAQ_DESC_OFF_WB, UDAQ_DESC_WB_DEFAULT);
 
 	regions[0].bus = SIM_DESC_BUS;
-	regions[0].len = sp->len[REFDAQ_MAP_DESC];
+	regions[0].len = sp->len[UDAQ_MAP_DESC];
 	regions[0].host = sp->desc;
 	for (i = 0; i < n; i++) {
 		size_t len = o->ring_size - off < o->chunk_size ?
 			     o->ring_size - off : o->chunk_size;
 		uint64_t bus = SIM_RING_BUS + (uint64_t)(n - 1 - i) * stride;
-		unsigned char *e = sp->desc + REFDAQ_DESC_TABLE_DEFAULT +
-				   i * REFDAQ_CHUNK_SIZE;
+		unsigned char *e = sp->desc + UDAQ_DESC_TABLE_DEFAULT +
+				   i * UDAQ_CHUNK_SIZE;
 
-		put64(e + REFDAQ_CHUNK_OFF_ADDR, bus);
-		put64(e + REFDAQ_CHUNK_OFF_LEN, len);
+		put64(e + UDAQ_CHUNK_OFF_ADDR, bus);
+		put64(e + UDAQ_CHUNK_OFF_LEN, len);
 		regions[1 + i].bus = bus;
 		regions[1 + i].len = len;
 		regions[1 + i].host = sp->ring + off;
@@ -324,7 +325,7 @@ static int make_memfd(const char *name, size_t len)
 int udaq_sim_attach(struct udaq_dev *dev, const char *opts)
 {
 	static const char *const names[3] = {
-		REFDAQ_MAP_REGS_NAME, REFDAQ_MAP_RING_NAME, REFDAQ_MAP_DESC_NAME,
+		UDAQ_MAP_REGS_NAME, UDAQ_MAP_RING_NAME, UDAQ_MAP_DESC_NAME,
 	};
 	struct sim_region *regions = NULL;
 	struct sim_model_cfg mc;
@@ -342,25 +343,25 @@ int udaq_sim_attach(struct udaq_dev *dev, const char *opts)
 	sp->fd[0] = sp->fd[1] = sp->fd[2] = sp->efd = -1;
 
 	nchunks = (o.ring_size + o.chunk_size - 1) / o.chunk_size;
-	sp->len[REFDAQ_MAP_REGS] = REFDAQ_REGS_SIZE;
-	sp->len[REFDAQ_MAP_RING] = o.ring_size;
-	sp->len[REFDAQ_MAP_DESC] = (REFDAQ_DESC_TABLE_DEFAULT +
-				    nchunks * REFDAQ_CHUNK_SIZE + 4095) & ~(size_t)4095;
+	sp->len[UDAQ_MAP_REGS] = REFDAQ_REGS_SIZE;
+	sp->len[UDAQ_MAP_RING] = o.ring_size;
+	sp->len[UDAQ_MAP_DESC] = (UDAQ_DESC_TABLE_DEFAULT +
+				    nchunks * UDAQ_CHUNK_SIZE + 4095) & ~(size_t)4095;
 	for (i = 0; i < 3; i++) {
 		ret = make_memfd(names[i], sp->len[i]);
 		if (ret < 0)
 			goto fail;
 		sp->fd[i] = ret;
 	}
-	sp->ring = mmap(NULL, sp->len[REFDAQ_MAP_RING], PROT_READ | PROT_WRITE,
-			MAP_SHARED, sp->fd[REFDAQ_MAP_RING], 0);
+	sp->ring = mmap(NULL, sp->len[UDAQ_MAP_RING], PROT_READ | PROT_WRITE,
+			MAP_SHARED, sp->fd[UDAQ_MAP_RING], 0);
 	if (sp->ring == MAP_FAILED) {
 		sp->ring = NULL;
 		ret = -errno;
 		goto fail;
 	}
-	sp->desc = mmap(NULL, sp->len[REFDAQ_MAP_DESC], PROT_READ | PROT_WRITE,
-			MAP_SHARED, sp->fd[REFDAQ_MAP_DESC], 0);
+	sp->desc = mmap(NULL, sp->len[UDAQ_MAP_DESC], PROT_READ | PROT_WRITE,
+			MAP_SHARED, sp->fd[UDAQ_MAP_DESC], 0);
 	if (sp->desc == MAP_FAILED) {
 		sp->desc = NULL;
 		ret = -errno;
@@ -402,8 +403,8 @@ int udaq_sim_attach(struct udaq_dev *dev, const char *opts)
 		map->phys = 0;
 		map->offset = 0;
 	}
-	dev->maps[REFDAQ_MAP_REGS].reg_ops = &sim_reg_ops;
-	dev->maps[REFDAQ_MAP_REGS].reg_arg = sp->model;
+	dev->maps[UDAQ_MAP_REGS].reg_ops = &sim_reg_ops;
+	dev->maps[UDAQ_MAP_REGS].reg_arg = sp->model;
 	dev->irq_fd = sp->efd;
 	dev->ops = &sim_ops;
 	dev->priv = sp;

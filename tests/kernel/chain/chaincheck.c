@@ -34,7 +34,8 @@
 #include <json-c/json.h>
 
 #include <uio_daq/digitizer.h>
-#include <uio_daq/refdaq_regs.h>
+#include <uio_daq/abi.h>
+#include <uio_daq/frame.h>
 #include <uio_daq/uio_daq.h>
 
 static int64_t now_ns(void)
@@ -411,17 +412,17 @@ static int cmd_bare(int argc, char **argv)
 	if (bare_open(&b, argv[2]))
 		return 1;
 	d = udaq_map_addr(b.desc);
-	memcpy(&count, d + REFDAQ_DESC_OFF_COUNT, 4);
-	memcpy(&table, d + REFDAQ_DESC_OFF_TABLE, 4);
+	memcpy(&count, d + UDAQ_DESC_OFF_COUNT, 4);
+	memcpy(&table, d + UDAQ_DESC_OFF_TABLE, 4);
 	ring = udaq_map_addr(b.ring);
 	ring_size = udaq_map_size(b.ring);
 	/* As the driver: the last chunk stages, the others receive. */
-	stage_bus = get64le(d + table + (size_t)(count - 1) * REFDAQ_CHUNK_SIZE);
-	staging = ring + ring_size - get64le(d + table + (size_t)(count - 1) * REFDAQ_CHUNK_SIZE + 8);
+	stage_bus = get64le(d + table + (size_t)(count - 1) * UDAQ_CHUNK_SIZE);
+	staging = ring + ring_size - get64le(d + table + (size_t)(count - 1) * UDAQ_CHUNK_SIZE + 8);
 	udaq_dev_irq_enable(b.dev, true);
 	t0 = now_ns();
 	for (uint32_t c = 0; done < bytes; c = (c + 1) % (count - 1)) {
-		const unsigned char *e = d + table + (size_t)c * REFDAQ_CHUNK_SIZE;
+		const unsigned char *e = d + table + (size_t)c * UDAQ_CHUNK_SIZE;
 		uint64_t bus = get64le(e), len = get64le(e + 8);
 
 		for (uint64_t o = 0; o + XFER <= len && done < bytes; o += XFER) {

@@ -41,7 +41,7 @@ def load_run_guest():
 def build_chaincheck(rg, tap, args, work):
     lsrc = os.path.join(args.srcdir, "libuio_daq", "src")
     srcs = [os.path.join(HERE, "chaincheck.c")]
-    for sub in (lsrc, os.path.join(lsrc, "sim")):
+    for sub in (lsrc, os.path.join(lsrc, "drivers"), os.path.join(lsrc, "sim")):
         srcs += sorted(os.path.join(sub, f) for f in os.listdir(sub)
                        if f.endswith(".c") and f != "pci_names.c")
     srcs.append(os.path.join(HERE, "..", "guest-lib", "pci_names_none.c"))
@@ -110,7 +110,7 @@ def check_metadata(tap, args, metas):
     them, against the SigMF schema subset the daqd tests use."""
     import json
     import jsonschema
-    with open(os.path.join(args.srcdir, "tests", "daqd", "sigmf-schema-subset.json")) as f:
+    with open(os.path.join(args.srcdir, "tests", "helpers", "sigmf-schema-subset.json")) as f:
         schema = json.load(f)
     problems = []
     for name, text in sorted(metas.items()):

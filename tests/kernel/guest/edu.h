@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define EDU_PCI_VENDOR		0x1234
+#define EDU_PCI_DEVICE		0x11e8
 #define EDU_REG_ID		0x00	/* reads 0x010000ed */
 #define EDU_ID_VALUE		0x010000edu
 #define EDU_REG_IRQ_STATUS	0x24

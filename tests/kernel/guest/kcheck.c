@@ -37,7 +37,7 @@ static uint64_t virt_to_phys(const void *p, long page)
 int cmd_maps(int argc, char **argv)
 {
 	static const char *const names[KDEV_MAPS] = {
-		REFDAQ_MAP_REGS_NAME, REFDAQ_MAP_RING_NAME, REFDAQ_MAP_DESC_NAME
+		UDAQ_MAP_REGS_NAME, UDAQ_MAP_RING_NAME, UDAQ_MAP_DESC_NAME
 	};
 	uint64_t ring_size, limit, sum = 0, mapped_eq = 0, visible = 0, phys;
 	unsigned int bits;
@@ -67,20 +67,20 @@ int cmd_maps(int argc, char **argv)
 	      "maps: edu ID register reads 0x%08x through the regs map",
 	      edu_rd32(d.regs, EDU_REG_ID));
 
-	check(desc_u32(&d, REFDAQ_DESC_OFF_MAGIC) == REFDAQ_DESC_MAGIC &&
-	      desc_u32(&d, REFDAQ_DESC_OFF_VERSION) == REFDAQ_DESC_VERSION,
-	      "desc: magic 0x%08x version %u", desc_u32(&d, REFDAQ_DESC_OFF_MAGIC),
-	      desc_u32(&d, REFDAQ_DESC_OFF_VERSION));
-	check(desc_u64(&d, REFDAQ_DESC_OFF_RING_SIZE) == ring_size,
+	check(desc_u32(&d, UDAQ_DESC_OFF_MAGIC) == UDAQ_DESC_MAGIC &&
+	      desc_u32(&d, UDAQ_DESC_OFF_VERSION) == UDAQ_DESC_VERSION,
+	      "desc: magic 0x%08x version %u", desc_u32(&d, UDAQ_DESC_OFF_MAGIC),
+	      desc_u32(&d, UDAQ_DESC_OFF_VERSION));
+	check(desc_u64(&d, UDAQ_DESC_OFF_RING_SIZE) == ring_size,
 	      "desc: RING_SIZE matches the ring map");
-	check(desc_u64(&d, REFDAQ_DESC_OFF_SELF_BUS) == d.addr[2],
+	check(desc_u64(&d, UDAQ_DESC_OFF_SELF_BUS) == d.addr[2],
 	      "desc: SELF_BUS 0x%llx is the desc map's sysfs addr",
-	      (unsigned long long)desc_u64(&d, REFDAQ_DESC_OFF_SELF_BUS));
-	check(desc_u32(&d, REFDAQ_DESC_OFF_WB) == REFDAQ_DESC_WB_DEFAULT &&
-	      desc_u32(&d, REFDAQ_DESC_OFF_TABLE) == REFDAQ_DESC_TABLE_DEFAULT,
+	      (unsigned long long)desc_u64(&d, UDAQ_DESC_OFF_SELF_BUS));
+	check(desc_u32(&d, UDAQ_DESC_OFF_WB) == UDAQ_DESC_WB_DEFAULT &&
+	      desc_u32(&d, UDAQ_DESC_OFF_TABLE) == UDAQ_DESC_TABLE_DEFAULT,
 	      "desc: write-back at 0x%x, table at 0x%x",
-	      desc_u32(&d, REFDAQ_DESC_OFF_WB), desc_u32(&d, REFDAQ_DESC_OFF_TABLE));
-	check(d.size[2] == (REFDAQ_DESC_TABLE_DEFAULT + d.nchunks * REFDAQ_CHUNK_SIZE +
+	      desc_u32(&d, UDAQ_DESC_OFF_WB), desc_u32(&d, UDAQ_DESC_OFF_TABLE));
+	check(d.size[2] == (UDAQ_DESC_TABLE_DEFAULT + d.nchunks * UDAQ_CHUNK_SIZE +
 			    (uint64_t)d.page - 1) / (uint64_t)d.page * (uint64_t)d.page,
 	      "desc: map is the pages covering header and %zu table entries", d.nchunks);
 
@@ -89,7 +89,7 @@ int cmd_maps(int argc, char **argv)
 		const struct kchunk *c = &d.chunks[i];
 
 		sum += c->len;
-		if (c->bus % REFDAQ_CHUNK_ALIGN || !c->len || c->len % REFDAQ_CHUNK_ALIGN ||
+		if (c->bus % UDAQ_CHUNK_ALIGN || !c->len || c->len % UDAQ_CHUNK_ALIGN ||
 		    c->bus + c->len - 1 > limit || c->bus + c->len < c->bus) {
 			note("chunk %zu: bus 0x%llx len 0x%llx", i,
 			     (unsigned long long)c->bus, (unsigned long long)c->len);

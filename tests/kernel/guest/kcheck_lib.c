@@ -39,11 +39,11 @@ int cmd_lib(int argc, char **argv)
 	      "lib: name \"%s\", %zu maps, PCI %04x:%04x", udaq_dev_name(dev),
 	      udaq_dev_num_maps(dev), udaq_dev_pci_vendor(dev), udaq_dev_pci_device(dev));
 
-	r = udaq_dev_map_by_name(dev, REFDAQ_MAP_REGS_NAME, 0, &regs);
+	r = udaq_dev_map_by_name(dev, UDAQ_MAP_REGS_NAME, 0, &regs);
 	check(r == 0, "lib: map \"regs\" (%d)", r);
-	r = udaq_dev_map_by_name(dev, REFDAQ_MAP_RING_NAME, UDAQ_MAP_DOUBLE, &ring);
+	r = udaq_dev_map_by_name(dev, UDAQ_MAP_RING_NAME, UDAQ_MAP_DOUBLE, &ring);
 	check(r == 0, "lib: map \"ring\" double (%d)", r);
-	r = udaq_dev_map_by_name(dev, REFDAQ_MAP_DESC_NAME, UDAQ_MAP_READONLY, &desc);
+	r = udaq_dev_map_by_name(dev, UDAQ_MAP_DESC_NAME, UDAQ_MAP_READONLY, &desc);
 	check(r == 0, "lib: map \"desc\" read-only (%d)", r);
 	if (!regs || !ring || !desc) {
 		udaq_dev_close(dev);

@@ -141,12 +141,12 @@ uint64_t desc_u64(const struct kdev *d, size_t off)
 
 int kdev_parse_table(struct kdev *d)
 {
-	uint32_t table = desc_u32(d, REFDAQ_DESC_OFF_TABLE);
+	uint32_t table = desc_u32(d, UDAQ_DESC_OFF_TABLE);
 	uint64_t start = 0;
 	size_t i;
 
-	d->nchunks = desc_u32(d, REFDAQ_DESC_OFF_COUNT);
-	if (!d->nchunks || table + d->nchunks * REFDAQ_CHUNK_SIZE > d->size[2]) {
+	d->nchunks = desc_u32(d, UDAQ_DESC_OFF_COUNT);
+	if (!d->nchunks || table + d->nchunks * UDAQ_CHUNK_SIZE > d->size[2]) {
 		note("desc: count %zu / table offset %u do not fit the map",
 		     d->nchunks, table);
 		return -EPROTO;
@@ -155,10 +155,10 @@ int kdev_parse_table(struct kdev *d)
 	if (!d->chunks)
 		return -ENOMEM;
 	for (i = 0; i < d->nchunks; i++) {
-		size_t ent = table + i * REFDAQ_CHUNK_SIZE;
+		size_t ent = table + i * UDAQ_CHUNK_SIZE;
 
-		d->chunks[i].bus = desc_u64(d, ent + REFDAQ_CHUNK_OFF_ADDR);
-		d->chunks[i].len = desc_u64(d, ent + REFDAQ_CHUNK_OFF_LEN);
+		d->chunks[i].bus = desc_u64(d, ent + UDAQ_CHUNK_OFF_ADDR);
+		d->chunks[i].len = desc_u64(d, ent + UDAQ_CHUNK_OFF_LEN);
 		d->chunks[i].start = start;
 		start += d->chunks[i].len;
 	}

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <uio_daq/refdaq_regs.h>
+#include <uio_daq/abi.h>
 
 #define KDEV_MAPS	3
 

@@ -12,7 +12,9 @@
 #include <string.h>
 #include <time.h>
 
-#include <uio_daq/refdaq_regs.h>
+#include <uio_daq/abi.h>
+#include <uio_daq/frame.h>
+#include <uio_daq/refdaq.h>
 
 #include "stream_internal.h"
 
@@ -111,7 +113,7 @@ static bool refdaq_probe(struct udaq_dev *dev)
 	    udaq_dev_pci_device(dev) == REFDAQ_PCI_DEVICE)
 		return true;
 	/* Not our IDs (e.g. a board with a subsystem ID): ask the card. */
-	if (udaq_dev_map_by_name(dev, REFDAQ_MAP_REGS_NAME, 0, &regs))
+	if (udaq_dev_map_by_name(dev, UDAQ_MAP_REGS_NAME, 0, &regs))
 		return false;
 	return udaq_map_size(regs) >= REFDAQ_REGS_SIZE &&
 	       udaq_map_read32(regs, REFDAQ_REG_ID) == REFDAQ_ID_MAGIC;
@@ -141,31 +143,31 @@ static int check_desc(struct refdaq *r)
 	uint64_t ring_size, self_bus, sum = 0;
 	uint32_t count, table, wb, i;
 
-	if (dsize < REFDAQ_DESC_OFF_WB + 4 ||
-	    get32(d, REFDAQ_DESC_OFF_MAGIC) != REFDAQ_DESC_MAGIC ||
-	    get32(d, REFDAQ_DESC_OFF_VERSION) != REFDAQ_DESC_VERSION)
+	if (dsize < UDAQ_DESC_OFF_WB + 4 ||
+	    get32(d, UDAQ_DESC_OFF_MAGIC) != UDAQ_DESC_MAGIC ||
+	    get32(d, UDAQ_DESC_OFF_VERSION) != UDAQ_DESC_VERSION)
 		return -EPROTO;
-	count = get32(d, REFDAQ_DESC_OFF_COUNT);
-	table = get32(d, REFDAQ_DESC_OFF_TABLE);
-	ring_size = get64(d, REFDAQ_DESC_OFF_RING_SIZE);
-	self_bus = get64(d, REFDAQ_DESC_OFF_SELF_BUS);
-	wb = get32(d, REFDAQ_DESC_OFF_WB);
+	count = get32(d, UDAQ_DESC_OFF_COUNT);
+	table = get32(d, UDAQ_DESC_OFF_TABLE);
+	ring_size = get64(d, UDAQ_DESC_OFF_RING_SIZE);
+	self_bus = get64(d, UDAQ_DESC_OFF_SELF_BUS);
+	wb = get32(d, UDAQ_DESC_OFF_WB);
 
-	if (count == 0 || count > REFDAQ_DESC_COUNT_MAX || table % 8 ||
-	    table < REFDAQ_DESC_OFF_WB + 4 ||
-	    (uint64_t)table + (uint64_t)count * REFDAQ_CHUNK_SIZE > dsize)
+	if (count == 0 || count > UDAQ_DESC_COUNT_MAX || table % 8 ||
+	    table < UDAQ_DESC_OFF_WB + 4 ||
+	    (uint64_t)table + (uint64_t)count * UDAQ_CHUNK_SIZE > dsize)
 		return -EPROTO;
-	if (wb % 8 || wb < REFDAQ_DESC_OFF_WB + 4 ||
+	if (wb % 8 || wb < UDAQ_DESC_OFF_WB + 4 ||
 	    (uint64_t)wb + REFDAQ_WB_SIZE > dsize)
 		return -EPROTO;
-	if (ring_size != udaq_map_size(r->ring_map) || ring_size < REFDAQ_RING_MIN ||
-	    ring_size % REFDAQ_CHUNK_ALIGN)
+	if (ring_size != udaq_map_size(r->ring_map) || ring_size < UDAQ_RING_MIN ||
+	    ring_size % UDAQ_CHUNK_ALIGN)
 		return -EPROTO;
 	for (i = 0; i < count; i++) {
-		uint64_t len = get64(d, table + (size_t)i * REFDAQ_CHUNK_SIZE +
-				     REFDAQ_CHUNK_OFF_LEN);
+		uint64_t len = get64(d, table + (size_t)i * UDAQ_CHUNK_SIZE +
+				     UDAQ_CHUNK_OFF_LEN);
 
-		if (len == 0 || len % REFDAQ_CHUNK_ALIGN || len > ring_size - sum)
+		if (len == 0 || len % UDAQ_CHUNK_ALIGN || len > ring_size - sum)
 			return -EPROTO;
 		sum += len;
 	}
@@ -210,7 +212,7 @@ static int refdaq_open(struct udaq_digitizer *dg)
 	}
 	dg->priv = r;
 
-	ret = udaq_dev_map_by_name(dg->dev, REFDAQ_MAP_REGS_NAME, 0, &r->regs);
+	ret = udaq_dev_map_by_name(dg->dev, UDAQ_MAP_REGS_NAME, 0, &r->regs);
 	if (ret)
 		goto fail;
 	id = rd32(r, REFDAQ_REG_ID);
@@ -218,11 +220,11 @@ static int refdaq_open(struct udaq_digitizer *dg)
 		ret = -ENODEV;	/* gone (all-ones) or not a refdaq */
 		goto fail;
 	}
-	ret = udaq_dev_map_by_name(dg->dev, REFDAQ_MAP_RING_NAME,
+	ret = udaq_dev_map_by_name(dg->dev, UDAQ_MAP_RING_NAME,
 				   UDAQ_MAP_DOUBLE | UDAQ_MAP_READONLY, &r->ring_map);
 	if (ret)
 		goto fail;
-	ret = udaq_dev_map_by_name(dg->dev, REFDAQ_MAP_DESC_NAME,
+	ret = udaq_dev_map_by_name(dg->dev, UDAQ_MAP_DESC_NAME,
 				   UDAQ_MAP_READONLY, &r->desc);
 	if (ret)
 		goto fail;
@@ -249,7 +251,7 @@ static int refdaq_open(struct udaq_digitizer *dg)
 	rc.data = udaq_map_addr(r->ring_map);
 	rc.size = r->ring_size;
 	rc.wr_ptr = (const volatile uint64_t *)(const void *)
-		    (d + get32(d, REFDAQ_DESC_OFF_WB) + REFDAQ_WB_OFF_WR_PTR);
+		    (d + get32(d, UDAQ_DESC_OFF_WB) + REFDAQ_WB_OFF_WR_PTR);
 	rc.guard = 0;
 	rc.publish = publish_rd;
 	rc.publish_arg = r;
@@ -300,10 +302,10 @@ static void refdaq_close(struct udaq_digitizer *dg)
 
 static size_t frame_len_of(uint32_t frame_samples, uint32_t mask)
 {
-	uint64_t l = REFDAQ_FRAME_HDR_LEN +
+	uint64_t l = UDAQ_FRAME_HDR_LEN +
 		     (uint64_t)frame_samples * (unsigned int)__builtin_popcount(mask) * 2u;
 
-	l = (l + REFDAQ_FRAME_ALIGN - 1) & ~(uint64_t)(REFDAQ_FRAME_ALIGN - 1);
+	l = (l + UDAQ_FRAME_ALIGN - 1) & ~(uint64_t)(UDAQ_FRAME_ALIGN - 1);
 	return l > SIZE_MAX ? SIZE_MAX : (size_t)l;
 }
 
@@ -359,9 +361,9 @@ static int refdaq_config_check(const struct udaq_digitizer *dg,
 		return bad(msg, msglen, "chan_mask 0x%x enables channel %d, but the card has %u channels (0..%u)",
 			   c.chan_mask, 31 - __builtin_clz(c.chan_mask),
 			   caps->num_channels, caps->num_channels - 1);
-	if (c.format != REFDAQ_FORMAT_I16LE)
+	if (c.format != UDAQ_FORMAT_I16LE)
 		return bad(msg, msglen, "format %u is not supported (only %d, int16 little-endian)",
-			   c.format, REFDAQ_FORMAT_I16LE);
+			   c.format, UDAQ_FORMAT_I16LE);
 	if (!c.freerun && c.sample_rate == 0)
 		return bad(msg, msglen, "sample_rate is 0: set a rate in Hz or use freerun");
 	if (c.sample_rate > caps->max_rate)

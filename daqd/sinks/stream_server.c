@@ -33,7 +33,7 @@
 #include <unistd.h>
 
 #include <uio_daq/digitizer.h>
-#include <uio_daq/refdaq_regs.h>
+#include <uio_daq/frame.h>
 
 #include "log.h"
 #include "stream_addr.h"
@@ -575,7 +575,7 @@ static size_t gather(struct net_sink *ns, struct client *c, const struct udaq_fr
 	for (size_t k = 0; k < MAX_FRAMES; k++) {
 		uint32_t ns_frame = f.nsamples;
 		struct dqs_data d = { .seq = f.seq, .timestamp_ns = f.timestamp_ns,
-				      .flags = (f.flags & REFDAQ_FRAME_FLAG_TEST) ?
+				      .flags = (f.flags & UDAQ_FRAME_FLAG_TEST) ?
 					       DQS_DATA_FLAG_TEST : 0 };
 		size_t plen;
 

@@ -34,7 +34,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <uio_daq/refdaq_regs.h>
+#include <uio_daq/abi.h>
+#include <uio_daq/frame.h>
+#include <uio_daq/refdaq.h>
 
 #include "edu.h"
 #include "internal.h"
@@ -214,29 +216,29 @@ static int read_table(struct edu *e, const struct udaq_map *desc)
 	uint64_t ring_size, sum = 0;
 	uint32_t count, table, i;
 
-	if (dsize < REFDAQ_DESC_OFF_WB + 4 ||
-	    get32(d, REFDAQ_DESC_OFF_MAGIC) != REFDAQ_DESC_MAGIC ||
-	    get32(d, REFDAQ_DESC_OFF_VERSION) != REFDAQ_DESC_VERSION)
+	if (dsize < UDAQ_DESC_OFF_WB + 4 ||
+	    get32(d, UDAQ_DESC_OFF_MAGIC) != UDAQ_DESC_MAGIC ||
+	    get32(d, UDAQ_DESC_OFF_VERSION) != UDAQ_DESC_VERSION)
 		return -EPROTO;
-	count = get32(d, REFDAQ_DESC_OFF_COUNT);
-	table = get32(d, REFDAQ_DESC_OFF_TABLE);
-	ring_size = get64(d, REFDAQ_DESC_OFF_RING_SIZE);
-	if (count < 2 || count > REFDAQ_DESC_COUNT_MAX || table % 8 ||
-	    (uint64_t)table + (uint64_t)count * REFDAQ_CHUNK_SIZE > dsize ||
+	count = get32(d, UDAQ_DESC_OFF_COUNT);
+	table = get32(d, UDAQ_DESC_OFF_TABLE);
+	ring_size = get64(d, UDAQ_DESC_OFF_RING_SIZE);
+	if (count < 2 || count > UDAQ_DESC_COUNT_MAX || table % 8 ||
+	    (uint64_t)table + (uint64_t)count * UDAQ_CHUNK_SIZE > dsize ||
 	    ring_size != udaq_map_size(e->ring_rw))
 		return -EPROTO;
 	e->chunks = calloc(count, sizeof(*e->chunks));
 	if (!e->chunks)
 		return -ENOMEM;
 	for (i = 0; i < count; i++) {
-		const unsigned char *c = d + table + (size_t)i * REFDAQ_CHUNK_SIZE;
-		uint64_t len = get64(c, REFDAQ_CHUNK_OFF_LEN);
+		const unsigned char *c = d + table + (size_t)i * UDAQ_CHUNK_SIZE;
+		uint64_t len = get64(c, UDAQ_CHUNK_OFF_LEN);
 
-		if (len == 0 || len % REFDAQ_CHUNK_ALIGN || len > ring_size - sum)
+		if (len == 0 || len % UDAQ_CHUNK_ALIGN || len > ring_size - sum)
 			return -EPROTO;
 		e->chunks[i].start = sum;
 		e->chunks[i].len = len;
-		e->chunks[i].bus = get64(c, REFDAQ_CHUNK_OFF_ADDR);
+		e->chunks[i].bus = get64(c, UDAQ_CHUNK_OFF_ADDR);
 		sum += len;
 	}
 	if (sum != ring_size)
@@ -245,7 +247,7 @@ static int read_table(struct edu *e, const struct udaq_map *desc)
 	e->ring_size = (size_t)e->chunks[count - 1].start;
 	e->staging = (unsigned char *)udaq_map_addr(e->ring_rw) + e->ring_size;
 	e->staging_bus = e->chunks[count - 1].bus;
-	if (e->ring_size < REFDAQ_RING_MIN)
+	if (e->ring_size < UDAQ_RING_MIN)
 		return -EPROTO;
 	return 0;
 }
@@ -340,7 +342,7 @@ static int edu_open(struct udaq_digitizer *dg)
 	}
 	dg->priv = e;
 
-	ret = udaq_dev_map_by_name(dg->dev, REFDAQ_MAP_REGS_NAME, 0, &e->regs);
+	ret = udaq_dev_map_by_name(dg->dev, UDAQ_MAP_REGS_NAME, 0, &e->regs);
 	if (ret)
 		goto fail;
 	if (udaq_map_size(e->regs) < EDU_REGS_SIZE ||
@@ -348,10 +350,10 @@ static int edu_open(struct udaq_digitizer *dg)
 		ret = -ENODEV;	/* gone (all-ones) or not an edu */
 		goto fail;
 	}
-	ret = udaq_dev_map_by_name(dg->dev, REFDAQ_MAP_RING_NAME, 0, &e->ring_rw);
+	ret = udaq_dev_map_by_name(dg->dev, UDAQ_MAP_RING_NAME, 0, &e->ring_rw);
 	if (ret)
 		goto fail;
-	ret = udaq_dev_map_by_name(dg->dev, REFDAQ_MAP_DESC_NAME, UDAQ_MAP_READONLY, &desc);
+	ret = udaq_dev_map_by_name(dg->dev, UDAQ_MAP_DESC_NAME, UDAQ_MAP_READONLY, &desc);
 	if (ret)
 		goto fail;
 	ret = read_table(e, desc);
@@ -399,10 +401,10 @@ fail:
 
 static size_t frame_len_of(uint32_t frame_samples, uint32_t mask)
 {
-	uint64_t l = REFDAQ_FRAME_HDR_LEN +
+	uint64_t l = UDAQ_FRAME_HDR_LEN +
 		     (uint64_t)frame_samples * (unsigned int)__builtin_popcount(mask) * 2u;
 
-	l = (l + REFDAQ_FRAME_ALIGN - 1) & ~(uint64_t)(REFDAQ_FRAME_ALIGN - 1);
+	l = (l + UDAQ_FRAME_ALIGN - 1) & ~(uint64_t)(UDAQ_FRAME_ALIGN - 1);
 	return l > SIZE_MAX ? SIZE_MAX : (size_t)l;
 }
 
@@ -456,9 +458,9 @@ static int edu_config_check(const struct udaq_digitizer *dg,
 		return bad(msg, msglen, "chan_mask 0x%x enables channel %d, but the edu digitizer has %u channels (0..%u)",
 			   c.chan_mask, 31 - __builtin_clz(c.chan_mask),
 			   caps->num_channels, caps->num_channels - 1);
-	if (c.format != REFDAQ_FORMAT_I16LE)
+	if (c.format != UDAQ_FORMAT_I16LE)
 		return bad(msg, msglen, "format %u is not supported (only %d, int16 little-endian)",
-			   c.format, REFDAQ_FORMAT_I16LE);
+			   c.format, UDAQ_FORMAT_I16LE);
 	if (!c.freerun && c.sample_rate == 0)
 		return bad(msg, msglen, "sample_rate is 0: set a rate in Hz or use freerun");
 	if (c.sample_rate > caps->max_rate)
@@ -561,19 +563,19 @@ static void build_frame(struct edu *e)
 		ts = (uint64_t)(now_ns() - ((int64_t)e->t0.tv_sec * 1000000000LL +
 					    e->t0.tv_nsec));
 	memset(f, 0, e->frame_len);
-	put32(f + REFDAQ_FRAME_OFF_MAGIC, REFDAQ_FRAME_MAGIC);
-	put16(f + REFDAQ_FRAME_OFF_HDR_LEN, REFDAQ_FRAME_HDR_LEN);
-	put16(f + REFDAQ_FRAME_OFF_FLAGS,
-	      (uint16_t)((e->gap ? REFDAQ_FRAME_FLAG_GAP : 0) |
-			 (c->test_pattern ? REFDAQ_FRAME_FLAG_TEST : 0)));
-	put64(f + REFDAQ_FRAME_OFF_SEQ, e->seq);
-	put64(f + REFDAQ_FRAME_OFF_TIMESTAMP, ts);
-	put64(f + REFDAQ_FRAME_OFF_FIRST_SAMPLE, e->next_sample);
-	put32(f + REFDAQ_FRAME_OFF_NSAMPLES, c->frame_samples);
-	put32(f + REFDAQ_FRAME_OFF_CHAN_MASK, c->chan_mask);
-	put32(f + REFDAQ_FRAME_OFF_PAYLOAD_LEN, payload);
-	put16(f + REFDAQ_FRAME_OFF_FORMAT, (uint16_t)c->format);
-	p = f + REFDAQ_FRAME_HDR_LEN;
+	put32(f + UDAQ_FRAME_OFF_MAGIC, UDAQ_FRAME_MAGIC);
+	put16(f + UDAQ_FRAME_OFF_HDR_LEN, UDAQ_FRAME_HDR_LEN);
+	put16(f + UDAQ_FRAME_OFF_FLAGS,
+	      (uint16_t)((e->gap ? UDAQ_FRAME_FLAG_GAP : 0) |
+			 (c->test_pattern ? UDAQ_FRAME_FLAG_TEST : 0)));
+	put64(f + UDAQ_FRAME_OFF_SEQ, e->seq);
+	put64(f + UDAQ_FRAME_OFF_TIMESTAMP, ts);
+	put64(f + UDAQ_FRAME_OFF_FIRST_SAMPLE, e->next_sample);
+	put32(f + UDAQ_FRAME_OFF_NSAMPLES, c->frame_samples);
+	put32(f + UDAQ_FRAME_OFF_CHAN_MASK, c->chan_mask);
+	put32(f + UDAQ_FRAME_OFF_PAYLOAD_LEN, payload);
+	put16(f + UDAQ_FRAME_OFF_FORMAT, (uint16_t)c->format);
+	p = f + UDAQ_FRAME_HDR_LEN;
 	for (uint32_t s = 0; s < c->frame_samples; s++) {
 		uint64_t n = e->next_sample + s;
 

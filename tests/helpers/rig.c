@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <uio_daq/refdaq_regs.h>
+#include <uio_daq/frame.h>
 
 static void *acq_thread(void *arg)
 {
@@ -116,7 +116,7 @@ int rig_start(struct rig *r)
 	struct udaq_digitizer_config dc = {
 		.sample_rate = r->cfg.rate,
 		.chan_mask = r->cfg.chan_mask,
-		.format = REFDAQ_FORMAT_I16LE,
+		.format = UDAQ_FORMAT_I16LE,
 		.frame_samples = r->cfg.frame_samples ? r->cfg.frame_samples : 1024,
 		.policy = UDAQ_POLICY_STOP,
 		.test_pattern = true,

@@ -24,6 +24,7 @@
 #include "fdio.h"
 #include "stream_client.h"
 #include "stream_verify.h"
+#include "tools-internal.h"
 
 #ifndef DAQD_VERSION
 #define DAQD_VERSION "unknown"
@@ -93,21 +94,6 @@ static void usage(FILE *f)
 		"failed, 2 usage, 3 connection or protocol error.\n");
 }
 
-static int parse_u64(const char *s, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	if (!*s || *s == '-')
-		return -EINVAL;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
 /* "0,2-3" -> bits 0, 2, 3. */
 static int parse_channels(const char *s, uint32_t *mask)
 {
@@ -123,10 +109,10 @@ static int parse_channels(const char *s, uint32_t *mask)
 
 		if (dash) {
 			*dash = '\0';
-			if (parse_u64(tok, 31, &a) || parse_u64(dash + 1, 31, &b) || a > b)
+			if (tools_parse_u64(tok, 31, &a) || tools_parse_u64(dash + 1, 31, &b) || a > b)
 				return -EINVAL;
 		} else {
-			if (parse_u64(tok, 31, &a))
+			if (tools_parse_u64(tok, 31, &a))
 				return -EINVAL;
 			b = a;
 		}
@@ -170,7 +156,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			}
 			break;
 		case 'd':
-			if (parse_u64(optarg, DQS_MAX_DECIMATION, &v) || !v) {
+			if (tools_parse_u64(optarg, DQS_MAX_DECIMATION, &v) || !v) {
 				fprintf(stderr, "daqcat: --decimate '%s': expected 1 to %u\n",
 					optarg, DQS_MAX_DECIMATION);
 				return 2;
@@ -178,7 +164,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->decimation = (uint32_t)v;
 			break;
 		case 'n':
-			if (parse_u64(optarg, UINT64_MAX, &o->max_samples) || !o->max_samples) {
+			if (tools_parse_u64(optarg, UINT64_MAX, &o->max_samples) || !o->max_samples) {
 				fprintf(stderr, "daqcat: --samples '%s': expected a positive count\n", optarg);
 				return 2;
 			}
@@ -204,7 +190,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->follow = true;
 			break;
 		case 'T':
-			if (parse_u64(optarg, 3600000, &v)) {
+			if (tools_parse_u64(optarg, 3600000, &v)) {
 				fprintf(stderr, "daqcat: --timeout '%s': expected 0 (never) to 3600000 ms\n", optarg);
 				return 2;
 			}

@@ -1,37 +1,25 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR MIT) */
 /*
- * refdaq: the reference streaming DAQ card, register and memory layout.
+ * refdaq: the reference streaming DAQ card, its PCI identity, registers and
+ * write-back area.
  *
  * This header is the machine-readable half of docs/refdaq.md. It holds only
  * macros (no types) so that the kernel stub, the simulator and the userspace
  * driver all include the very same numbers. All registers are 32 bits wide,
  * little-endian, naturally aligned; 64-bit quantities are split into _LO/_HI
- * halves. All memory structures (descriptor map, frames) are little-endian.
- *
- * The device exposes exactly three UIO maps, in this order:
- *   map 0 "regs": BAR0, REFDAQ_REGS_SIZE bytes of registers
- *   map 1 "ring": the DMA ring, ring_size bytes, made of chunks
- *   map 2 "desc": the descriptor map (chunk table + write-back area),
- *                 read-only to userspace, written by the host kernel
- *                 (table) and by the device (write-back).
+ * halves. The maps the card is reached through and the descriptor map are
+ * the stub ABI, the same for every card (uio_daq/abi.h); its frames are in
+ * the card-independent frame format (uio_daq/frame.h); the simulator's
+ * fault-injection register is in uio_daq/sim.h.
  */
-#ifndef UIO_DAQ_REFDAQ_REGS_H
-#define UIO_DAQ_REFDAQ_REGS_H
+#ifndef UIO_DAQ_REFDAQ_H
+#define UIO_DAQ_REFDAQ_H
 
-/* PCI identity of the refdaq card (and the IDs the stub also binds). */
+/* PCI identity of the refdaq card (the stub binds it by this ID). */
 #define REFDAQ_PCI_VENDOR		0x1234	/* see docs/refdaq.md */
 #define REFDAQ_PCI_DEVICE		0xda9c
-#define EDU_PCI_VENDOR			0x1234
-#define EDU_PCI_DEVICE			0x11e8
 
-/* Map indices and names, as the stub registers them and sysfs reports. */
-#define REFDAQ_MAP_REGS			0
-#define REFDAQ_MAP_RING			1
-#define REFDAQ_MAP_DESC			2
-#define REFDAQ_MAP_REGS_NAME		"regs"
-#define REFDAQ_MAP_RING_NAME		"ring"
-#define REFDAQ_MAP_DESC_NAME		"desc"
-
+/* BAR0 (map UDAQ_MAP_REGS). */
 #define REFDAQ_REGS_SIZE		0x1000
 
 /* ---- Registers (BAR0) ------------------------------------------------ */
@@ -83,8 +71,7 @@
 /* Acquisition configuration; writable only while not RUNNING. */
 #define REFDAQ_REG_SAMPLE_RATE		0x020	/* Hz per channel */
 #define REFDAQ_REG_CHAN_MASK		0x024	/* bit c = channel c enabled */
-#define REFDAQ_REG_FORMAT		0x028
-#define REFDAQ_FORMAT_I16LE		0
+#define REFDAQ_REG_FORMAT		0x028	/* UDAQ_FORMAT_*, uio_daq/frame.h */
 #define REFDAQ_REG_FRAME_SAMPLES	0x02c	/* samples per channel per frame */
 #define REFDAQ_REG_IRQ_THRESHOLD	0x030	/* bytes between DATA irqs */
 #define REFDAQ_REG_IRQ_TIMEOUT_US	0x034	/* 0 = no timeout irq */
@@ -111,78 +98,20 @@
 #define REFDAQ_REG_FRAMES_LO		0x078	/* frames written to the ring */
 #define REFDAQ_REG_FRAMES_HI		0x07c
 
+/* ---- Write-back area ------------------------------------------------ */
+
 /*
- * Simulator-only fault injection (reads 0 and ignores writes on hardware).
- * Writing a bit triggers the fault once.
+ * The card writes its progress by DMA into the write-back area of the
+ * descriptor map (at UDAQ_DESC_OFF_WB, uio_daq/abi.h).
  */
-#define REFDAQ_REG_SIM_FAULT		0xf00
-#define REFDAQ_SIM_FAULT_DMA		(1u << 0)  /* next DMA fails */
-#define REFDAQ_SIM_FAULT_STALL_WB	(1u << 1)  /* write-back stops updating */
-#define REFDAQ_SIM_FAULT_OVERFLOW	(1u << 2)  /* drop the next frame */
-#define REFDAQ_SIM_FAULT_GONE		(1u << 3)  /* surprise removal */
-#define REFDAQ_SIM_FAULT_UNSTALL	(1u << 4)  /* write-back resumes */
-#define REFDAQ_SIM_FAULT_SWIRQ		(1u << 5)  /* set IRQ_DATA now (latency tests) */
-
-/* ---- Descriptor map (map 2) ----------------------------------------- */
-
-#define REFDAQ_DESC_MAGIC		0x44514452u	/* "RDQD" */
-#define REFDAQ_DESC_VERSION		1
-/* Header, written by the host kernel (stub) or the simulator. */
-#define REFDAQ_DESC_OFF_MAGIC		0x00	/* u32 */
-#define REFDAQ_DESC_OFF_VERSION		0x04	/* u32 */
-#define REFDAQ_DESC_OFF_COUNT		0x08	/* u32 chunks in the table */
-#define REFDAQ_DESC_OFF_TABLE		0x0c	/* u32 byte offset of table */
-#define REFDAQ_DESC_OFF_RING_SIZE	0x10	/* u64 total ring bytes */
-#define REFDAQ_DESC_OFF_SELF_BUS	0x18	/* u64 bus address of this map */
-#define REFDAQ_DESC_OFF_WB		0x20	/* u32 byte offset of write-back */
-/* Write-back area, written by the device by DMA. */
 #define REFDAQ_WB_OFF_WR_PTR		0x00	/* u64, written last per frame */
 #define REFDAQ_WB_OFF_LOST		0x08	/* u64 samples dropped */
 #define REFDAQ_WB_OFF_FRAMES		0x10	/* u64 frames written */
 #define REFDAQ_WB_OFF_STATUS		0x18	/* u32 copy of STATUS */
 #define REFDAQ_WB_SIZE			0x40
-#define REFDAQ_DESC_WB_DEFAULT		0x40
-#define REFDAQ_DESC_TABLE_DEFAULT	0x80
-/* Chunk table entry: u64 bus address, u64 length (multiple of 4 KiB). */
-#define REFDAQ_CHUNK_OFF_ADDR		0x00
-#define REFDAQ_CHUNK_OFF_LEN		0x08
-#define REFDAQ_CHUNK_SIZE		0x10
-
-#define REFDAQ_RING_MIN			(64u * 1024u)
-#define REFDAQ_CHUNK_ALIGN		0x1000	/* chunk address and length */
-#define REFDAQ_DESC_COUNT_MAX		4096
 
 /* Reset values of the configuration registers. */
 #define REFDAQ_FRAME_SAMPLES_DEFAULT	1024
 #define REFDAQ_CHAN_MASK_DEFAULT	0x1
 
-/* ---- Frames in the ring --------------------------------------------- */
-
-#define REFDAQ_FRAME_MAGIC		0x46514452u	/* "RDQF" */
-#define REFDAQ_FRAME_HDR_LEN		48
-#define REFDAQ_FRAME_ALIGN		8
-#define REFDAQ_FRAME_OFF_MAGIC		0x00	/* u32 */
-#define REFDAQ_FRAME_OFF_HDR_LEN	0x04	/* u16 */
-#define REFDAQ_FRAME_OFF_FLAGS		0x06	/* u16 */
-#define REFDAQ_FRAME_OFF_SEQ		0x08	/* u64 every frame generated */
-#define REFDAQ_FRAME_OFF_TIMESTAMP	0x10	/* u64 ns since start */
-#define REFDAQ_FRAME_OFF_FIRST_SAMPLE	0x18	/* u64 device sample index */
-#define REFDAQ_FRAME_OFF_NSAMPLES	0x20	/* u32 samples per channel */
-#define REFDAQ_FRAME_OFF_CHAN_MASK	0x24	/* u32 */
-#define REFDAQ_FRAME_OFF_PAYLOAD_LEN	0x28	/* u32 bytes of samples */
-#define REFDAQ_FRAME_OFF_FORMAT		0x2c	/* u16 REFDAQ_FORMAT_* */
-#define REFDAQ_FRAME_FLAG_GAP		(1u << 0)  /* frames were dropped before */
-#define REFDAQ_FRAME_FLAG_TEST		(1u << 1)  /* payload is the test pattern */
-#define REFDAQ_FRAME_FLAG_LAST		(1u << 2)  /* last frame of acquisition */
-/*
- * A frame occupies REFDAQ_FRAME_HDR_LEN + payload_len rounded up to
- * REFDAQ_FRAME_ALIGN bytes. Every frame of one acquisition has the same
- * length (FRAME_SAMPLES x enabled channels), so frame k of the byte stream
- * starts at k * frame length: a reader that lost bytes resynchronises by
- * rounding its position up. Frames may straddle the ring's end.
- */
-
-/* Test pattern: sample of channel c at device sample index n. */
-#define REFDAQ_TEST_MULT		0x9E3779B97F4A7C15ull
-
-#endif /* UIO_DAQ_REFDAQ_REGS_H */
+#endif /* UIO_DAQ_REFDAQ_H */

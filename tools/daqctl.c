@@ -22,6 +22,7 @@
 #include <json-c/json.h>
 
 #include "paths.h"
+#include "tools-internal.h"
 
 static const char usage[] =
 "Usage: daqctl [-s SOCKET] [-t MS] [-j] COMMAND\n"
@@ -78,13 +79,13 @@ int main(int argc, char **argv)
 			strcpy(path, optarg);
 			break;
 		case 't': {
-			char *end;
+			uint64_t v;
 
-			timeout = strtol(optarg, &end, 10);
-			if (*end || timeout <= 0 || timeout > 3600000) {
+			if (tools_parse_u64(optarg, 3600000, &v) || !v) {
 				fprintf(stderr, "daqctl: --timeout '%s': expected 1..3600000 ms\n", optarg);
 				return 2;
 			}
+			timeout = (long)v;
 			break;
 		}
 		case 'j':

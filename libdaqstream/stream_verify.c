@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <uio_daq/digitizer.h>
+#include <uio_daq/frame.h>
 
 __attribute__((format(printf, 2, 3)))
 static void note(struct dqs_verify *v, const char *fmt, ...)
