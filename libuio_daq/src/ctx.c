@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "export.h"
 #include "internal.h"
 
 #ifndef UDAQ_VERSION
@@ -45,7 +46,7 @@ static int root_from_env(const char *var, const char *fallback, char **out)
 	return dup_root(val, out);
 }
 
-int udaq_ctx_new(struct udaq_ctx **out)
+UDAQ_API int udaq_ctx_new(struct udaq_ctx **out)
 {
 	struct udaq_ctx *ctx;
 	int ret;
@@ -67,7 +68,7 @@ int udaq_ctx_new(struct udaq_ctx **out)
 	return 0;
 }
 
-void udaq_ctx_free(struct udaq_ctx *ctx)
+UDAQ_API void udaq_ctx_free(struct udaq_ctx *ctx)
 {
 	if (!ctx)
 		return;
@@ -89,31 +90,31 @@ static int set_root(char **slot, const char *path)
 	return 0;
 }
 
-int udaq_ctx_set_sysfs_root(struct udaq_ctx *ctx, const char *path)
+UDAQ_API int udaq_ctx_set_sysfs_root(struct udaq_ctx *ctx, const char *path)
 {
 	if (!ctx)
 		return -EINVAL;
 	return set_root(&ctx->sysfs_root, path);
 }
 
-int udaq_ctx_set_dev_root(struct udaq_ctx *ctx, const char *path)
+UDAQ_API int udaq_ctx_set_dev_root(struct udaq_ctx *ctx, const char *path)
 {
 	if (!ctx)
 		return -EINVAL;
 	return set_root(&ctx->dev_root, path);
 }
 
-const char *udaq_ctx_sysfs_root(const struct udaq_ctx *ctx)
+UDAQ_API const char *udaq_ctx_sysfs_root(const struct udaq_ctx *ctx)
 {
 	return ctx ? ctx->sysfs_root : NULL;
 }
 
-const char *udaq_ctx_dev_root(const struct udaq_ctx *ctx)
+UDAQ_API const char *udaq_ctx_dev_root(const struct udaq_ctx *ctx)
 {
 	return ctx ? ctx->dev_root : NULL;
 }
 
-const char *udaq_version(void)
+UDAQ_API const char *udaq_version(void)
 {
 	return UDAQ_VERSION;
 }

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "export.h"
 #include "internal.h"
 
 #define UDAQ_MAP_KNOWN_FLAGS	(UDAQ_MAP_READONLY | UDAQ_MAP_DOUBLE)
@@ -58,7 +59,7 @@ static int finish_attach(struct udaq_dev *dev)
 	return 0;
 }
 
-int udaq_dev_open(struct udaq_ctx *ctx, const char *spec, struct udaq_dev **out)
+UDAQ_API int udaq_dev_open(struct udaq_ctx *ctx, const char *spec, struct udaq_dev **out)
 {
 	struct udaq_dev *dev;
 	const char *opts;
@@ -118,7 +119,7 @@ static void unmap_one(struct udaq_map *map)
 	map->flags = 0;
 }
 
-void udaq_dev_close(struct udaq_dev *dev)
+UDAQ_API void udaq_dev_close(struct udaq_dev *dev)
 {
 	size_t i;
 
@@ -133,37 +134,37 @@ void udaq_dev_close(struct udaq_dev *dev)
 	free(dev);
 }
 
-const char *udaq_dev_name(const struct udaq_dev *dev)
+UDAQ_API const char *udaq_dev_name(const struct udaq_dev *dev)
 {
 	return dev ? dev->name : NULL;
 }
 
-const char *udaq_dev_devname(const struct udaq_dev *dev)
+UDAQ_API const char *udaq_dev_devname(const struct udaq_dev *dev)
 {
 	return dev ? dev->devname : NULL;
 }
 
-bool udaq_dev_is_sim(const struct udaq_dev *dev)
+UDAQ_API bool udaq_dev_is_sim(const struct udaq_dev *dev)
 {
 	return dev && dev->is_sim;
 }
 
-uint16_t udaq_dev_pci_vendor(const struct udaq_dev *dev)
+UDAQ_API uint16_t udaq_dev_pci_vendor(const struct udaq_dev *dev)
 {
 	return dev ? dev->pci_vendor : 0;
 }
 
-uint16_t udaq_dev_pci_device(const struct udaq_dev *dev)
+UDAQ_API uint16_t udaq_dev_pci_device(const struct udaq_dev *dev)
 {
 	return dev ? dev->pci_device : 0;
 }
 
-const char *udaq_dev_pci_addr(const struct udaq_dev *dev)
+UDAQ_API const char *udaq_dev_pci_addr(const struct udaq_dev *dev)
 {
 	return dev && dev->pci_addr[0] ? dev->pci_addr : NULL;
 }
 
-size_t udaq_dev_num_maps(const struct udaq_dev *dev)
+UDAQ_API size_t udaq_dev_num_maps(const struct udaq_dev *dev)
 {
 	return dev ? dev->num_maps : 0;
 }
@@ -233,8 +234,8 @@ fail:
 	return ret;
 }
 
-int udaq_dev_map(struct udaq_dev *dev, size_t index, unsigned int flags,
-		 struct udaq_map **out)
+UDAQ_API int udaq_dev_map(struct udaq_dev *dev, size_t index, unsigned int flags,
+			  struct udaq_map **out)
 {
 	struct udaq_map *map;
 	off_t off;
@@ -275,8 +276,8 @@ out:
 	return ret;
 }
 
-int udaq_dev_map_by_name(struct udaq_dev *dev, const char *name,
-			 unsigned int flags, struct udaq_map **out)
+UDAQ_API int udaq_dev_map_by_name(struct udaq_dev *dev, const char *name,
+				  unsigned int flags, struct udaq_map **out)
 {
 	size_t i;
 
@@ -293,22 +294,22 @@ int udaq_dev_map_by_name(struct udaq_dev *dev, const char *name,
 	return -ENOENT;
 }
 
-void *udaq_map_addr(const struct udaq_map *map)
+UDAQ_API void *udaq_map_addr(const struct udaq_map *map)
 {
 	return map ? map->addr : NULL;
 }
 
-size_t udaq_map_size(const struct udaq_map *map)
+UDAQ_API size_t udaq_map_size(const struct udaq_map *map)
 {
 	return map ? map->size : 0;
 }
 
-const char *udaq_map_name(const struct udaq_map *map)
+UDAQ_API const char *udaq_map_name(const struct udaq_map *map)
 {
 	return map ? map->name : NULL;
 }
 
-uint64_t udaq_map_phys(const struct udaq_map *map)
+UDAQ_API uint64_t udaq_map_phys(const struct udaq_map *map)
 {
 	return map ? map->phys : 0;
 }
@@ -322,7 +323,7 @@ static bool reg_ok(const struct udaq_map *map, size_t off)
 	return map->reg_ops || map->addr;
 }
 
-uint32_t udaq_map_read32(const struct udaq_map *map, size_t off)
+UDAQ_API uint32_t udaq_map_read32(const struct udaq_map *map, size_t off)
 {
 	const volatile uint32_t *p;
 	uint32_t v;
@@ -340,7 +341,7 @@ uint32_t udaq_map_read32(const struct udaq_map *map, size_t off)
 	return v;
 }
 
-void udaq_map_write32(struct udaq_map *map, size_t off, uint32_t v)
+UDAQ_API void udaq_map_write32(struct udaq_map *map, size_t off, uint32_t v)
 {
 	volatile uint32_t *p;
 
@@ -361,12 +362,12 @@ void udaq_map_write32(struct udaq_map *map, size_t off, uint32_t v)
 
 /* ---- Interrupts ------------------------------------------------------ */
 
-int udaq_dev_irq_fd(const struct udaq_dev *dev)
+UDAQ_API int udaq_dev_irq_fd(const struct udaq_dev *dev)
 {
 	return dev ? dev->irq_fd : -EINVAL;
 }
 
-int udaq_dev_irq_enable(struct udaq_dev *dev, bool enable)
+UDAQ_API int udaq_dev_irq_enable(struct udaq_dev *dev, bool enable)
 {
 	if (!dev)
 		return -EINVAL;
@@ -398,7 +399,7 @@ static void irq_account(struct udaq_dev *dev, uint32_t count, uint32_t *missed)
 		*missed = delta - 1;
 }
 
-int udaq_dev_irq_wait(struct udaq_dev *dev, int timeout_ms, uint32_t *missed)
+UDAQ_API int udaq_dev_irq_wait(struct udaq_dev *dev, int timeout_ms, uint32_t *missed)
 {
 	int64_t deadline = 0;
 	struct pollfd pfd;
@@ -448,7 +449,7 @@ int udaq_dev_irq_wait(struct udaq_dev *dev, int timeout_ms, uint32_t *missed)
 	}
 }
 
-uint64_t udaq_dev_irq_count(const struct udaq_dev *dev)
+UDAQ_API uint64_t udaq_dev_irq_count(const struct udaq_dev *dev)
 {
 	return dev ? __atomic_load_n(&dev->irq_total, __ATOMIC_RELAXED) : 0;
 }

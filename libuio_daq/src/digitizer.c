@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "drivers/edu.h"
+#include "export.h"
 #include "stream_internal.h"
 
 static const struct udaq_digitizer_ops *const drivers[] = {
@@ -16,7 +17,7 @@ static const struct udaq_digitizer_ops *const drivers[] = {
 	&udaq_edu_ops,
 };
 
-int udaq_digitizer_open(struct udaq_dev *dev, struct udaq_digitizer **out)
+UDAQ_API int udaq_digitizer_open(struct udaq_dev *dev, struct udaq_digitizer **out)
 {
 	struct udaq_digitizer *dg;
 	size_t i;
@@ -46,7 +47,7 @@ int udaq_digitizer_open(struct udaq_dev *dev, struct udaq_digitizer **out)
 	return -ENODEV;
 }
 
-void udaq_digitizer_close(struct udaq_digitizer *dg)
+UDAQ_API void udaq_digitizer_close(struct udaq_digitizer *dg)
 {
 	if (!dg)
 		return;
@@ -54,22 +55,22 @@ void udaq_digitizer_close(struct udaq_digitizer *dg)
 	free(dg);
 }
 
-const struct udaq_digitizer_caps *udaq_digitizer_caps(const struct udaq_digitizer *dg)
+UDAQ_API const struct udaq_digitizer_caps *udaq_digitizer_caps(const struct udaq_digitizer *dg)
 {
 	return dg ? &dg->caps : NULL;
 }
 
-int udaq_digitizer_configure(struct udaq_digitizer *dg,
-			     const struct udaq_digitizer_config *cfg)
+UDAQ_API int udaq_digitizer_configure(struct udaq_digitizer *dg,
+				      const struct udaq_digitizer_config *cfg)
 {
 	if (!dg || !cfg)
 		return -EINVAL;
 	return dg->ops->configure(dg, cfg);
 }
 
-int udaq_digitizer_config_check(const struct udaq_digitizer *dg,
-				const struct udaq_digitizer_config *cfg,
-				char *msg, size_t msglen)
+UDAQ_API int udaq_digitizer_config_check(const struct udaq_digitizer *dg,
+					 const struct udaq_digitizer_config *cfg,
+					 char *msg, size_t msglen)
 {
 	if (!dg || !cfg) {
 		if (msg && msglen)
@@ -79,22 +80,22 @@ int udaq_digitizer_config_check(const struct udaq_digitizer *dg,
 	return dg->ops->config_check(dg, cfg, msg, msglen);
 }
 
-int udaq_digitizer_start(struct udaq_digitizer *dg)
+UDAQ_API int udaq_digitizer_start(struct udaq_digitizer *dg)
 {
 	return dg ? dg->ops->start(dg) : -EINVAL;
 }
 
-int udaq_digitizer_stop(struct udaq_digitizer *dg)
+UDAQ_API int udaq_digitizer_stop(struct udaq_digitizer *dg)
 {
 	return dg ? dg->ops->stop(dg) : -EINVAL;
 }
 
-int udaq_digitizer_reset(struct udaq_digitizer *dg)
+UDAQ_API int udaq_digitizer_reset(struct udaq_digitizer *dg)
 {
 	return dg ? dg->ops->reset(dg) : -EINVAL;
 }
 
-int udaq_digitizer_wait(struct udaq_digitizer *dg, int timeout_ms)
+UDAQ_API int udaq_digitizer_wait(struct udaq_digitizer *dg, int timeout_ms)
 {
 	int ret;
 
@@ -110,25 +111,25 @@ int udaq_digitizer_wait(struct udaq_digitizer *dg, int timeout_ms)
 	return ret;
 }
 
-int udaq_digitizer_status(struct udaq_digitizer *dg,
-			  struct udaq_digitizer_status *st)
+UDAQ_API int udaq_digitizer_status(struct udaq_digitizer *dg,
+				   struct udaq_digitizer_status *st)
 {
 	if (!dg || !st)
 		return -EINVAL;
 	return dg->ops->status(dg, st);
 }
 
-struct udaq_ring *udaq_digitizer_ring(struct udaq_digitizer *dg)
+UDAQ_API struct udaq_ring *udaq_digitizer_ring(struct udaq_digitizer *dg)
 {
 	return dg ? dg->ring : NULL;
 }
 
-struct udaq_dev *udaq_digitizer_dev(struct udaq_digitizer *dg)
+UDAQ_API struct udaq_dev *udaq_digitizer_dev(struct udaq_digitizer *dg)
 {
 	return dg ? dg->dev : NULL;
 }
 
-size_t udaq_digitizer_frame_len(const struct udaq_digitizer *dg)
+UDAQ_API size_t udaq_digitizer_frame_len(const struct udaq_digitizer *dg)
 {
 	return dg ? dg->ops->frame_len(dg) : 0;
 }

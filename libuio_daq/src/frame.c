@@ -10,6 +10,7 @@
 #include <uio_daq/digitizer.h>
 #include <uio_daq/frame.h>
 
+#include "export.h"
 #include "stream_internal.h"
 
 /* Header lengths a v1 parser accepts: 48 today, room for growth. */
@@ -40,7 +41,7 @@ static uint64_t get64(const unsigned char *p, size_t off)
 	return le64toh(v);
 }
 
-int udaq_frame_parse(const void *buf, size_t len, struct udaq_frame *fr)
+UDAQ_API int udaq_frame_parse(const void *buf, size_t len, struct udaq_frame *fr)
 {
 	const unsigned char *p = buf;
 	uint32_t payload_len, nsamples, mask;
@@ -98,8 +99,8 @@ static uint64_t to_boundary(uint64_t pos, size_t frame_len)
 	return rem ? frame_len - rem : 0;
 }
 
-int udaq_frame_next(struct udaq_reader *reader, size_t frame_len,
-		    struct udaq_frame *fr)
+UDAQ_API int udaq_frame_next(struct udaq_reader *reader, size_t frame_len,
+			     struct udaq_frame *fr)
 {
 	struct udaq_span span;
 	size_t seen;
@@ -151,7 +152,7 @@ int udaq_frame_next(struct udaq_reader *reader, size_t frame_len,
 	return 0;	/* the device keeps overrunning us; try again later */
 }
 
-int udaq_frame_check(const struct udaq_reader *reader, const struct udaq_frame *fr)
+UDAQ_API int udaq_frame_check(const struct udaq_reader *reader, const struct udaq_frame *fr)
 {
 	struct udaq_span span;
 
@@ -164,7 +165,7 @@ int udaq_frame_check(const struct udaq_reader *reader, const struct udaq_frame *
 	return udaq_reader_check(reader, &span, fr->frame_len);
 }
 
-int udaq_frame_release(struct udaq_reader *reader, const struct udaq_frame *fr)
+UDAQ_API int udaq_frame_release(struct udaq_reader *reader, const struct udaq_frame *fr)
 {
 	if (!reader || !fr)
 		return -EINVAL;

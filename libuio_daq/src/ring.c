@@ -17,6 +17,7 @@
 
 #include <uio_daq/ring.h>
 
+#include "export.h"
 #include "stream_internal.h"
 
 #define HALF_RANGE	(UINT64_C(1) << 63)
@@ -58,7 +59,7 @@ static uint64_t dist(uint64_t from, uint64_t to)
 	return d >= HALF_RANGE ? 0 : d;
 }
 
-int udaq_ring_new(const struct udaq_ring_config *cfg, struct udaq_ring **out)
+UDAQ_API int udaq_ring_new(const struct udaq_ring_config *cfg, struct udaq_ring **out)
 {
 	struct udaq_ring *ring;
 	int ret;
@@ -87,7 +88,7 @@ int udaq_ring_new(const struct udaq_ring_config *cfg, struct udaq_ring **out)
 	return 0;
 }
 
-void udaq_ring_free(struct udaq_ring *ring)
+UDAQ_API void udaq_ring_free(struct udaq_ring *ring)
 {
 	if (!ring)
 		return;
@@ -114,7 +115,7 @@ static bool exposed(const struct udaq_reader *reader)
 	       __atomic_load_n(&reader->ring->overwrite, __ATOMIC_RELAXED);
 }
 
-void udaq_ring_reset(struct udaq_ring *ring, uint64_t pos)
+UDAQ_API void udaq_ring_reset(struct udaq_ring *ring, uint64_t pos)
 {
 	struct udaq_reader *r;
 
@@ -133,17 +134,17 @@ void udaq_ring_reset(struct udaq_ring *ring, uint64_t pos)
 	pthread_mutex_unlock(&ring->lock);
 }
 
-size_t udaq_ring_size(const struct udaq_ring *ring)
+UDAQ_API size_t udaq_ring_size(const struct udaq_ring *ring)
 {
 	return ring ? ring->size : 0;
 }
 
-uint64_t udaq_ring_wr_ptr(const struct udaq_ring *ring)
+UDAQ_API uint64_t udaq_ring_wr_ptr(const struct udaq_ring *ring)
 {
 	return ring ? load_wr(ring) : 0;
 }
 
-uint64_t udaq_ring_rd_ptr(const struct udaq_ring *ring)
+UDAQ_API uint64_t udaq_ring_rd_ptr(const struct udaq_ring *ring)
 {
 	return ring ? __atomic_load_n(&ring->published, __ATOMIC_RELAXED) : 0;
 }
@@ -184,8 +185,8 @@ static bool min_lossless_locked(struct udaq_ring *ring, uint64_t *min)
 	return found;
 }
 
-int udaq_reader_new(struct udaq_ring *ring, enum udaq_reader_mode mode,
-		    struct udaq_reader **out)
+UDAQ_API int udaq_reader_new(struct udaq_ring *ring, enum udaq_reader_mode mode,
+			     struct udaq_reader **out)
 {
 	struct udaq_reader *r;
 	uint64_t start;
@@ -217,7 +218,7 @@ int udaq_reader_new(struct udaq_ring *ring, enum udaq_reader_mode mode,
 	return 0;
 }
 
-void udaq_reader_free(struct udaq_reader *reader)
+UDAQ_API void udaq_reader_free(struct udaq_reader *reader)
 {
 	struct udaq_ring *ring;
 	struct udaq_reader **pp;
@@ -250,7 +251,7 @@ static void add_lost(struct udaq_reader *r, uint64_t n)
 	__atomic_store_n(&r->lost_total, r->lost_total + n, __ATOMIC_RELAXED);
 }
 
-int udaq_reader_peek(struct udaq_reader *reader, struct udaq_span *span)
+UDAQ_API int udaq_reader_peek(struct udaq_reader *reader, struct udaq_span *span)
 {
 	const struct udaq_ring *ring;
 	uint64_t w, c, avail, keep;
@@ -294,8 +295,8 @@ int udaq_reader_peek(struct udaq_reader *reader, struct udaq_span *span)
 	return 0;
 }
 
-int udaq_reader_check(const struct udaq_reader *reader,
-		      const struct udaq_span *span, size_t len)
+UDAQ_API int udaq_reader_check(const struct udaq_reader *reader,
+			       const struct udaq_span *span, size_t len)
 {
 	const struct udaq_ring *ring;
 	uint64_t w;
@@ -354,7 +355,7 @@ static void advance(struct udaq_reader *reader, uint64_t pos)
 	}
 }
 
-int udaq_reader_release(struct udaq_reader *reader, size_t len)
+UDAQ_API int udaq_reader_release(struct udaq_reader *reader, size_t len)
 {
 	uint64_t c;
 
@@ -370,7 +371,7 @@ int udaq_reader_release(struct udaq_reader *reader, size_t len)
 	return 0;
 }
 
-int udaq_reader_skip_to(struct udaq_reader *reader, uint64_t pos)
+UDAQ_API int udaq_reader_skip_to(struct udaq_reader *reader, uint64_t pos)
 {
 	uint64_t c, n;
 
@@ -388,12 +389,12 @@ int udaq_reader_skip_to(struct udaq_reader *reader, uint64_t pos)
 	return 0;
 }
 
-uint64_t udaq_reader_pos(const struct udaq_reader *reader)
+UDAQ_API uint64_t udaq_reader_pos(const struct udaq_reader *reader)
 {
 	return reader ? __atomic_load_n(&reader->cursor, __ATOMIC_RELAXED) : 0;
 }
 
-uint64_t udaq_reader_lost(const struct udaq_reader *reader)
+UDAQ_API uint64_t udaq_reader_lost(const struct udaq_reader *reader)
 {
 	return reader ? __atomic_load_n(&reader->lost_total, __ATOMIC_RELAXED) : 0;
 }

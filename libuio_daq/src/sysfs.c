@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "export.h"
 #include "internal.h"
 #include "pci_names.h"
 #include "sysfs.h"
@@ -490,7 +491,7 @@ static int lookup_names(struct udaq_list *list)
 	return ret;
 }
 
-int udaq_enumerate(struct udaq_ctx *ctx, struct udaq_list **out)
+UDAQ_API int udaq_enumerate(struct udaq_ctx *ctx, struct udaq_list **out)
 {
 	struct udaq_list *list;
 	unsigned int *idx;
@@ -526,7 +527,7 @@ int udaq_enumerate(struct udaq_ctx *ctx, struct udaq_list **out)
 	return 0;
 }
 
-void udaq_list_free(struct udaq_list *list)
+UDAQ_API void udaq_list_free(struct udaq_list *list)
 {
 	size_t i;
 
@@ -540,47 +541,47 @@ void udaq_list_free(struct udaq_list *list)
 	free(list);
 }
 
-size_t udaq_list_count(const struct udaq_list *list)
+UDAQ_API size_t udaq_list_count(const struct udaq_list *list)
 {
 	return list ? list->count : 0;
 }
 
-const struct udaq_info *udaq_list_get(const struct udaq_list *list, size_t i)
+UDAQ_API const struct udaq_info *udaq_list_get(const struct udaq_list *list, size_t i)
 {
 	return list && i < list->count ? &list->items[i] : NULL;
 }
 
-int udaq_info_error(const struct udaq_info *info)
+UDAQ_API int udaq_info_error(const struct udaq_info *info)
 {
 	return info ? info->sd.error : -EINVAL;
 }
 
-const char *udaq_info_error_msg(const struct udaq_info *info)
+UDAQ_API const char *udaq_info_error_msg(const struct udaq_info *info)
 {
 	return info && info->sd.error ? info->sd.error_msg : NULL;
 }
 
-unsigned int udaq_info_index(const struct udaq_info *info)
+UDAQ_API unsigned int udaq_info_index(const struct udaq_info *info)
 {
 	return info ? info->sd.index : 0;
 }
 
-const char *udaq_info_devname(const struct udaq_info *info)
+UDAQ_API const char *udaq_info_devname(const struct udaq_info *info)
 {
 	return info ? info->sd.devname : NULL;
 }
 
-const char *udaq_info_name(const struct udaq_info *info)
+UDAQ_API const char *udaq_info_name(const struct udaq_info *info)
 {
 	return info ? info->sd.name : NULL;
 }
 
-const char *udaq_info_version(const struct udaq_info *info)
+UDAQ_API const char *udaq_info_version(const struct udaq_info *info)
 {
 	return info ? info->sd.version : NULL;
 }
 
-size_t udaq_info_num_maps(const struct udaq_info *info)
+UDAQ_API size_t udaq_info_num_maps(const struct udaq_info *info)
 {
 	return info ? info->sd.num_maps : 0;
 }
@@ -591,60 +592,60 @@ static const struct udaq_sysfs_map *info_map(const struct udaq_info *info,
 	return info && i < info->sd.num_maps ? &info->sd.maps[i] : NULL;
 }
 
-const char *udaq_info_map_name(const struct udaq_info *info, size_t i)
+UDAQ_API const char *udaq_info_map_name(const struct udaq_info *info, size_t i)
 {
 	const struct udaq_sysfs_map *m = info_map(info, i);
 
 	return m ? m->name : NULL;
 }
 
-uint64_t udaq_info_map_addr(const struct udaq_info *info, size_t i)
+UDAQ_API uint64_t udaq_info_map_addr(const struct udaq_info *info, size_t i)
 {
 	const struct udaq_sysfs_map *m = info_map(info, i);
 
 	return m ? m->addr : 0;
 }
 
-uint64_t udaq_info_map_size(const struct udaq_info *info, size_t i)
+UDAQ_API uint64_t udaq_info_map_size(const struct udaq_info *info, size_t i)
 {
 	const struct udaq_sysfs_map *m = info_map(info, i);
 
 	return m ? m->size : 0;
 }
 
-uint64_t udaq_info_map_offset(const struct udaq_info *info, size_t i)
+UDAQ_API uint64_t udaq_info_map_offset(const struct udaq_info *info, size_t i)
 {
 	const struct udaq_sysfs_map *m = info_map(info, i);
 
 	return m ? m->offset : 0;
 }
 
-bool udaq_info_is_pci(const struct udaq_info *info)
+UDAQ_API bool udaq_info_is_pci(const struct udaq_info *info)
 {
 	return info && info->sd.is_pci;
 }
 
-const char *udaq_info_pci_addr(const struct udaq_info *info)
+UDAQ_API const char *udaq_info_pci_addr(const struct udaq_info *info)
 {
 	return info && info->sd.is_pci ? info->sd.pci_addr : NULL;
 }
 
-uint16_t udaq_info_pci_vendor(const struct udaq_info *info)
+UDAQ_API uint16_t udaq_info_pci_vendor(const struct udaq_info *info)
 {
 	return info ? info->sd.pci_vendor : 0;
 }
 
-uint16_t udaq_info_pci_device(const struct udaq_info *info)
+UDAQ_API uint16_t udaq_info_pci_device(const struct udaq_info *info)
 {
 	return info ? info->sd.pci_device : 0;
 }
 
-const char *udaq_info_pci_vendor_name(const struct udaq_info *info)
+UDAQ_API const char *udaq_info_pci_vendor_name(const struct udaq_info *info)
 {
 	return info ? info->vendor_name : NULL;
 }
 
-const char *udaq_info_pci_device_name(const struct udaq_info *info)
+UDAQ_API const char *udaq_info_pci_device_name(const struct udaq_info *info)
 {
 	return info ? info->device_name : NULL;
 }

@@ -101,16 +101,27 @@ def build_module(tap, args, work):
     return ko
 
 
-def build_kcheck(tap, args, work):
-    gdir = os.path.join(HERE, "guest")
-    srcs = sorted(os.path.join(gdir, f) for f in os.listdir(gdir) if f.endswith(".c"))
-    # libuio_daq from source, static; pci_names.c needs libpci, which Debian
-    # ships only as a shared library: guest-lib has a names-unknown stand-in.
-    lsrc = os.path.join(args.srcdir, "libuio_daq", "src")
+def libuio_daq_sources(srcdir):
+    """libuio_daq's sources for a static guest program (kcheck here,
+    chaincheck in chain/run-chain.py): every .c of its src/ folders, walked
+    so that a new file needs no edit here. pci_names.c needs libpci, which
+    Debian ships only as a shared library: guest-lib has a names-unknown
+    stand-in."""
+    lsrc = os.path.join(srcdir, "libuio_daq", "src")
+    srcs = []
     for sub in (lsrc, os.path.join(lsrc, "drivers"), os.path.join(lsrc, "sim")):
         srcs += sorted(os.path.join(sub, f) for f in os.listdir(sub)
                        if f.endswith(".c") and f != "pci_names.c")
     srcs.append(os.path.join(HERE, "guest-lib", "pci_names_none.c"))
+    return srcs
+
+
+def build_kcheck(tap, args, work):
+    gdir = os.path.join(HERE, "guest")
+    srcs = sorted(os.path.join(gdir, f) for f in os.listdir(gdir) if f.endswith(".c"))
+    # libuio_daq from source, static.
+    srcs += libuio_daq_sources(args.srcdir)
+    lsrc = os.path.join(args.srcdir, "libuio_daq", "src")
     out = os.path.join(work, "kcheck")
     cc = os.environ.get("CC", "cc").split()
     cmd = cc + ["-static", "-O2", "-std=c11", "-D_GNU_SOURCE", "-Wall", "-Wextra",

@@ -22,6 +22,7 @@
 #include <uio_daq/abi.h>
 #include <uio_daq/refdaq.h>
 
+#include "../export.h"
 #include "../internal.h"
 #include "sim.h"
 
@@ -171,7 +172,7 @@ int sim_parse_opts(const char *opts, struct sim_opts *o, char *msg, size_t msgle
 	return 0;
 }
 
-int udaq_sim_options_check(const char *spec, char *msg, size_t msglen)
+UDAQ_API int udaq_sim_options_check(const char *spec, char *msg, size_t msglen)
 {
 	struct sim_opts o;
 

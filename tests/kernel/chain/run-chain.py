@@ -40,11 +40,7 @@ def load_run_guest():
 
 def build_chaincheck(rg, tap, args, work):
     lsrc = os.path.join(args.srcdir, "libuio_daq", "src")
-    srcs = [os.path.join(HERE, "chaincheck.c")]
-    for sub in (lsrc, os.path.join(lsrc, "drivers"), os.path.join(lsrc, "sim")):
-        srcs += sorted(os.path.join(sub, f) for f in os.listdir(sub)
-                       if f.endswith(".c") and f != "pci_names.c")
-    srcs.append(os.path.join(HERE, "..", "guest-lib", "pci_names_none.c"))
+    srcs = [os.path.join(HERE, "chaincheck.c")] + rg.libuio_daq_sources(args.srcdir)
     out = os.path.join(work, "chaincheck")
     cc = os.environ.get("CC", "cc").split()
     cmd = cc + ["-static", "-O2", "-std=c11", "-D_GNU_SOURCE", "-Wall", "-Wextra",
