@@ -11,35 +11,11 @@
 #include <uio_daq/frame.h>
 
 #include "export.h"
+#include "le.h"
 #include "stream_internal.h"
 
 /* Header lengths a v1 parser accepts: 48 today, room for growth. */
 #define FRAME_HDR_MAX		1024
-
-/* The ring is only 8-byte aligned at frame starts; memcpy makes any offset safe. */
-static uint16_t get16(const unsigned char *p, size_t off)
-{
-	uint16_t v;
-
-	memcpy(&v, p + off, sizeof(v));
-	return le16toh(v);
-}
-
-static uint32_t get32(const unsigned char *p, size_t off)
-{
-	uint32_t v;
-
-	memcpy(&v, p + off, sizeof(v));
-	return le32toh(v);
-}
-
-static uint64_t get64(const unsigned char *p, size_t off)
-{
-	uint64_t v;
-
-	memcpy(&v, p + off, sizeof(v));
-	return le64toh(v);
-}
 
 UDAQ_API int udaq_frame_parse(const void *buf, size_t len, struct udaq_frame *fr)
 {

@@ -21,7 +21,6 @@
  * see is the chunks before it, double mapped here (the stub maps the
  * leading chunks for a shorter mapping).
  */
-#include <endian.h>
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -40,6 +39,7 @@
 
 #include "edu.h"
 #include "internal.h"
+#include "le.h"
 #include "stream_internal.h"
 
 #define EDU_PCI_VENDOR		0x1234
@@ -187,22 +187,6 @@ static bool edu_probe(struct udaq_dev *dev)
 	return !udaq_dev_is_sim(dev) &&
 	       udaq_dev_pci_vendor(dev) == EDU_PCI_VENDOR &&
 	       udaq_dev_pci_device(dev) == EDU_PCI_DEVICE;
-}
-
-static uint32_t get32(const unsigned char *p, size_t off)
-{
-	uint32_t v;
-
-	memcpy(&v, p + off, 4);
-	return le32toh(v);
-}
-
-static uint64_t get64(const unsigned char *p, size_t off)
-{
-	uint64_t v;
-
-	memcpy(&v, p + off, 8);
-	return le64toh(v);
 }
 
 /*
@@ -523,24 +507,6 @@ static size_t edu_frame_len(const struct udaq_digitizer *dg)
 }
 
 /* ---- The device: frames and transfers ------------------------------------ */
-
-static void put16(unsigned char *p, uint16_t v)
-{
-	v = htole16(v);
-	memcpy(p, &v, 2);
-}
-
-static void put32(unsigned char *p, uint32_t v)
-{
-	v = htole32(v);
-	memcpy(p, &v, 4);
-}
-
-static void put64(unsigned char *p, uint64_t v)
-{
-	v = htole64(v);
-	memcpy(p, &v, 8);
-}
 
 /* A pattern that is not the test pattern, for test_pattern = false. */
 static int16_t ramp_sample(uint64_t n, unsigned int chan)

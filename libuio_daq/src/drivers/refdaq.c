@@ -3,7 +3,6 @@
  * The refdaq driver (docs/refdaq.md): binds to a real or simulated refdaq
  * through the device layer only, so the same code runs on both.
  */
-#include <endian.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -16,6 +15,7 @@
 #include <uio_daq/frame.h>
 #include <uio_daq/refdaq.h>
 
+#include "le.h"
 #include "stream_internal.h"
 
 #define GONE			UINT32_MAX
@@ -117,22 +117,6 @@ static bool refdaq_probe(struct udaq_dev *dev)
 		return false;
 	return udaq_map_size(regs) >= REFDAQ_REGS_SIZE &&
 	       udaq_map_read32(regs, REFDAQ_REG_ID) == REFDAQ_ID_MAGIC;
-}
-
-static uint32_t get32(const unsigned char *p, size_t off)
-{
-	uint32_t v;
-
-	memcpy(&v, p + off, 4);
-	return le32toh(v);
-}
-
-static uint64_t get64(const unsigned char *p, size_t off)
-{
-	uint64_t v;
-
-	memcpy(&v, p + off, 8);
-	return le64toh(v);
 }
 
 /* Check the descriptor map the kernel wrote against the maps we got. */

@@ -27,6 +27,7 @@
 #include <uio_daq/refdaq.h>
 #include <uio_daq/sim.h>
 
+#include "../le.h"
 #include "sim.h"
 
 #define NS_PER_S		UINT64_C(1000000000)
@@ -265,17 +266,11 @@ static uint32_t status_reg(const struct refdaq_model *m)
 
 static void write_back(struct refdaq_model *m)
 {
-	uint64_t v;
-	uint32_t s;
-
 	if (!m->wb || m->stall_wb)
 		return;
-	v = htole64(m->lost);
-	memcpy(m->wb + REFDAQ_WB_OFF_LOST, &v, 8);
-	v = htole64(m->frames);
-	memcpy(m->wb + REFDAQ_WB_OFF_FRAMES, &v, 8);
-	s = htole32(status_reg(m));
-	memcpy(m->wb + REFDAQ_WB_OFF_STATUS, &s, 4);
+	put64(m->wb + REFDAQ_WB_OFF_LOST, m->lost);
+	put64(m->wb + REFDAQ_WB_OFF_FRAMES, m->frames);
+	put32(m->wb + REFDAQ_WB_OFF_STATUS, status_reg(m));
 	/* Last, with release: a reader that sees WR_PTR sees the data. */
 	__atomic_store_n((uint64_t *)(void *)(m->wb + REFDAQ_WB_OFF_WR_PTR),
 			 htole64(m->wr), __ATOMIC_RELEASE);
@@ -342,12 +337,9 @@ static bool latch_chunks(struct refdaq_model *m)
 	if (!c)
 		return false;
 	for (i = 0; i < n; i++) {
-		uint64_t a, l;
+		uint64_t a = get64(t, i * UDAQ_CHUNK_SIZE + UDAQ_CHUNK_OFF_ADDR);
+		uint64_t l = get64(t, i * UDAQ_CHUNK_SIZE + UDAQ_CHUNK_OFF_LEN);
 
-		memcpy(&a, t + i * UDAQ_CHUNK_SIZE + UDAQ_CHUNK_OFF_ADDR, 8);
-		memcpy(&l, t + i * UDAQ_CHUNK_SIZE + UDAQ_CHUNK_OFF_LEN, 8);
-		a = le64toh(a);
-		l = le64toh(l);
 		if (l == 0 || l % UDAQ_CHUNK_ALIGN || a % UDAQ_CHUNK_ALIGN ||
 		    total + l < total) {
 			free(c);

@@ -24,6 +24,7 @@
 
 #include "../export.h"
 #include "../internal.h"
+#include "../le.h"
 #include "sim.h"
 
 #define SIM_RING_DEFAULT	(16u << 20)
@@ -255,18 +256,6 @@ static const struct udaq_reg_ops sim_reg_ops = {
 	.read32 = refdaq_model_read32,
 	.write32 = refdaq_model_write32,
 };
-
-static void put32(unsigned char *p, uint32_t v)
-{
-	v = htole32(v);
-	memcpy(p, &v, 4);
-}
-
-static void put64(unsigned char *p, uint64_t v)
-{
-	v = htole64(v);
-	memcpy(p, &v, 8);
-}
 
 /*
  * Write the descriptor map as the kernel stub would, and describe the
