@@ -38,6 +38,7 @@
 #include <uio_daq/refdaq.h>
 
 #include "edu.h"
+#include "frame_write.h"
 #include "internal.h"
 #include "le.h"
 #include "stream_internal.h"
@@ -383,15 +384,6 @@ fail:
 
 /* ---- Configuration ------------------------------------------------------ */
 
-static size_t frame_len_of(uint32_t frame_samples, uint32_t mask)
-{
-	uint64_t l = UDAQ_FRAME_HDR_LEN +
-		     (uint64_t)frame_samples * (unsigned int)__builtin_popcount(mask) * 2u;
-
-	l = (l + UDAQ_FRAME_ALIGN - 1) & ~(uint64_t)(UDAQ_FRAME_ALIGN - 1);
-	return l > SIZE_MAX ? SIZE_MAX : (size_t)l;
-}
-
 static int bad(char *msg, size_t msglen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -418,7 +410,7 @@ static void resolve(const struct udaq_digitizer *dg,
 	if (out->frame_samples == 0 && out->chan_mask) {
 		out->frame_samples = REFDAQ_FRAME_SAMPLES_DEFAULT;
 		while (out->frame_samples > 1 &&
-		       frame_len_of(out->frame_samples, out->chan_mask) > quarter)
+		       udaq_frame_len_i16(out->frame_samples, out->chan_mask) > quarter)
 			out->frame_samples /= 2;
 	}
 	if (out->irq_threshold == 0)
@@ -450,7 +442,7 @@ static int edu_config_check(const struct udaq_digitizer *dg,
 	if (c.sample_rate > caps->max_rate)
 		return bad(msg, msglen, "sample_rate %u Hz exceeds the maximum of %u Hz",
 			   c.sample_rate, caps->max_rate);
-	fl = frame_len_of(c.frame_samples, c.chan_mask);
+	fl = udaq_frame_len_i16(c.frame_samples, c.chan_mask);
 	if (fl > caps->ring_size / 4)
 		return bad(msg, msglen, "frame_samples %u x %d channels makes %zu-byte frames, more than a quarter of the %zu-byte ring",
 			   c.frame_samples, __builtin_popcount(c.chan_mask), fl,
@@ -483,7 +475,7 @@ static int edu_configure(struct udaq_digitizer *dg,
 		return ret;
 	pthread_mutex_lock(&e->lock);
 	resolve(dg, cfg, &e->cfg);
-	fl = frame_len_of(e->cfg.frame_samples, e->cfg.chan_mask);
+	fl = udaq_frame_len_i16(e->cfg.frame_samples, e->cfg.chan_mask);
 	frame = calloc(1, fl);
 	if (!frame) {
 		pthread_mutex_unlock(&e->lock);
@@ -518,8 +510,6 @@ static void build_frame(struct edu *e)
 {
 	const struct udaq_digitizer_config *c = &e->cfg;
 	unsigned char *f = e->frame, *p;
-	uint32_t nchan = (uint32_t)__builtin_popcount(c->chan_mask);
-	uint32_t payload = c->frame_samples * nchan * 2u;
 	uint64_t ts;
 
 	if (c->sample_rate)
@@ -529,18 +519,15 @@ static void build_frame(struct edu *e)
 		ts = (uint64_t)(now_ns() - ((int64_t)e->t0.tv_sec * 1000000000LL +
 					    e->t0.tv_nsec));
 	memset(f, 0, e->frame_len);
-	put32(f + UDAQ_FRAME_OFF_MAGIC, UDAQ_FRAME_MAGIC);
-	put16(f + UDAQ_FRAME_OFF_HDR_LEN, UDAQ_FRAME_HDR_LEN);
-	put16(f + UDAQ_FRAME_OFF_FLAGS,
-	      (uint16_t)((e->gap ? UDAQ_FRAME_FLAG_GAP : 0) |
-			 (c->test_pattern ? UDAQ_FRAME_FLAG_TEST : 0)));
-	put64(f + UDAQ_FRAME_OFF_SEQ, e->seq);
-	put64(f + UDAQ_FRAME_OFF_TIMESTAMP, ts);
-	put64(f + UDAQ_FRAME_OFF_FIRST_SAMPLE, e->next_sample);
-	put32(f + UDAQ_FRAME_OFF_NSAMPLES, c->frame_samples);
-	put32(f + UDAQ_FRAME_OFF_CHAN_MASK, c->chan_mask);
-	put32(f + UDAQ_FRAME_OFF_PAYLOAD_LEN, payload);
-	put16(f + UDAQ_FRAME_OFF_FORMAT, (uint16_t)c->format);
+	udaq_frame_write_hdr(f, &(struct udaq_frame_hdr){
+		.seq = e->seq,
+		.timestamp_ns = ts,
+		.first_sample = e->next_sample,
+		.nsamples = c->frame_samples,
+		.chan_mask = c->chan_mask,
+		.flags = (uint16_t)((e->gap ? UDAQ_FRAME_FLAG_GAP : 0) |
+				    (c->test_pattern ? UDAQ_FRAME_FLAG_TEST : 0)),
+	});
 	p = f + UDAQ_FRAME_HDR_LEN;
 	for (uint32_t s = 0; s < c->frame_samples; s++) {
 		uint64_t n = e->next_sample + s;

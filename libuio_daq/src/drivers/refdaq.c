@@ -15,6 +15,7 @@
 #include <uio_daq/frame.h>
 #include <uio_daq/refdaq.h>
 
+#include "frame_write.h"
 #include "le.h"
 #include "stream_internal.h"
 
@@ -284,15 +285,6 @@ static void refdaq_close(struct udaq_digitizer *dg)
 
 /* ---- Configuration ------------------------------------------------------ */
 
-static size_t frame_len_of(uint32_t frame_samples, uint32_t mask)
-{
-	uint64_t l = UDAQ_FRAME_HDR_LEN +
-		     (uint64_t)frame_samples * (unsigned int)__builtin_popcount(mask) * 2u;
-
-	l = (l + UDAQ_FRAME_ALIGN - 1) & ~(uint64_t)(UDAQ_FRAME_ALIGN - 1);
-	return l > SIZE_MAX ? SIZE_MAX : (size_t)l;
-}
-
 static int bad(char *msg, size_t msglen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -320,7 +312,7 @@ static void resolve(const struct udaq_digitizer *dg,
 		/* The default frame, halved until four fit in the ring. */
 		out->frame_samples = REFDAQ_FRAME_SAMPLES_DEFAULT;
 		while (out->frame_samples > 1 &&
-		       frame_len_of(out->frame_samples, out->chan_mask) > quarter)
+		       udaq_frame_len_i16(out->frame_samples, out->chan_mask) > quarter)
 			out->frame_samples /= 2;
 	}
 	if (out->irq_threshold == 0)
@@ -353,7 +345,7 @@ static int refdaq_config_check(const struct udaq_digitizer *dg,
 	if (c.sample_rate > caps->max_rate)
 		return bad(msg, msglen, "sample_rate %u Hz exceeds the card's maximum of %u Hz",
 			   c.sample_rate, caps->max_rate);
-	fl = frame_len_of(c.frame_samples, c.chan_mask);
+	fl = udaq_frame_len_i16(c.frame_samples, c.chan_mask);
 	if (fl > caps->ring_size / 4)
 		return bad(msg, msglen, "frame_samples %u x %d channels makes %zu-byte frames, more than a quarter of the %zu-byte ring",
 			   c.frame_samples, __builtin_popcount(c.chan_mask), fl,
@@ -402,7 +394,7 @@ static int refdaq_configure(struct udaq_digitizer *dg,
 	if (ret)
 		return ret;
 	resolve(dg, cfg, &r->cfg);
-	r->frame_len = frame_len_of(r->cfg.frame_samples, r->cfg.chan_mask);
+	r->frame_len = udaq_frame_len_i16(r->cfg.frame_samples, r->cfg.chan_mask);
 	r->ctrl_mode = (r->cfg.test_pattern ? REFDAQ_CTRL_TEST_PATTERN : 0) |
 		       (r->cfg.policy == UDAQ_POLICY_OVERWRITE ? REFDAQ_CTRL_OVERWRITE : 0) |
 		       (r->cfg.freerun ? REFDAQ_CTRL_FREERUN : 0);

@@ -27,6 +27,7 @@
 #include <uio_daq/refdaq.h>
 #include <uio_daq/sim.h>
 
+#include "../frame_write.h"
 #include "../le.h"
 #include "sim.h"
 
@@ -357,14 +358,6 @@ static bool latch_chunks(struct refdaq_model *m)
 	return true;
 }
 
-static size_t frame_len_for(uint32_t fs, uint32_t mask)
-{
-	uint64_t l = UDAQ_FRAME_HDR_LEN +
-		     (uint64_t)fs * (unsigned int)__builtin_popcount(mask) * 2u;
-
-	return (size_t)((l + UDAQ_FRAME_ALIGN - 1) & ~(uint64_t)(UDAQ_FRAME_ALIGN - 1));
-}
-
 /* ENABLE 0->1. Lock held, device stopped. */
 static void enable_locked(struct refdaq_model *m)
 {
@@ -383,7 +376,7 @@ static void enable_locked(struct refdaq_model *m)
 	     wb && wb % 8 == 0;
 	wbp = ok ? dma_translate(m, wb, REFDAQ_WB_SIZE) : NULL;
 	ok = ok && wbp && latch_chunks(m);
-	fl = frame_len_for(m->frame_samples, m->chan_mask);
+	fl = udaq_frame_len_i16(m->frame_samples, m->chan_mask);
 	ok = ok && fl <= m->ring_size / 4;
 	if (ok && fl > m->stage_cap) {
 		unsigned char *s = realloc(m->stage, fl);
@@ -594,35 +587,16 @@ static void build_frame(unsigned char *p, size_t fl, const int16_t *sine,
 	unsigned int chans[32];
 	uint16_t *s = (uint16_t *)(void *)(p + UDAQ_FRAME_HDR_LEN);
 	unsigned int c, k = 0;
-	uint64_t v64;
-	uint32_t v32, i;
-	uint16_t v16;
+	uint32_t i;
 
 	for (c = 0; c < 32; c++)
 		if (mask & (UINT32_C(1) << c))
 			chans[k++] = c;
 
-	memset(p, 0, UDAQ_FRAME_HDR_LEN);
-	v32 = htole32(UDAQ_FRAME_MAGIC);
-	memcpy(p + UDAQ_FRAME_OFF_MAGIC, &v32, 4);
-	v16 = htole16(UDAQ_FRAME_HDR_LEN);
-	memcpy(p + UDAQ_FRAME_OFF_HDR_LEN, &v16, 2);
-	v16 = htole16(flags);
-	memcpy(p + UDAQ_FRAME_OFF_FLAGS, &v16, 2);
-	v64 = htole64(seq);
-	memcpy(p + UDAQ_FRAME_OFF_SEQ, &v64, 8);
-	v64 = htole64(ts);
-	memcpy(p + UDAQ_FRAME_OFF_TIMESTAMP, &v64, 8);
-	v64 = htole64(first);
-	memcpy(p + UDAQ_FRAME_OFF_FIRST_SAMPLE, &v64, 8);
-	v32 = htole32(fs);
-	memcpy(p + UDAQ_FRAME_OFF_NSAMPLES, &v32, 4);
-	v32 = htole32(mask);
-	memcpy(p + UDAQ_FRAME_OFF_CHAN_MASK, &v32, 4);
-	v32 = htole32(payload);
-	memcpy(p + UDAQ_FRAME_OFF_PAYLOAD_LEN, &v32, 4);
-	v16 = htole16(UDAQ_FORMAT_I16LE);
-	memcpy(p + UDAQ_FRAME_OFF_FORMAT, &v16, 2);
+	udaq_frame_write_hdr(p, &(struct udaq_frame_hdr){
+		.seq = seq, .timestamp_ns = ts, .first_sample = first,
+		.nsamples = fs, .chan_mask = mask, .flags = flags,
+	});
 
 	if (ctrl & REFDAQ_CTRL_TEST_PATTERN) {
 		for (i = 0; i < fs; i++) {
