@@ -24,8 +24,6 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -37,6 +35,7 @@
 #include <uio_daq/frame.h>
 #include <uio_daq/refdaq.h>
 
+#include "common.h"
 #include "edu.h"
 #include "frame_write.h"
 #include "internal.h"
@@ -70,7 +69,6 @@
 #define EDU_MAX_RATE		100000000u
 #define GONE			UINT32_MAX
 #define DMA_TIMEOUT_NS		(5LL * 1000000000LL)	/* edu takes 100 ms */
-#define IRQ_TIMEOUT_MAX_US	10000000u
 
 enum edu_phase { PHASE_IDLE, PHASE_TO_EDU, PHASE_TO_RAM };
 
@@ -192,46 +190,33 @@ static bool edu_probe(struct udaq_dev *dev)
 
 /*
  * Read the stub's chunk table: the chunks but the last become the
- * consumer ring, the last one staging. Same consistency rules as refdaq.
+ * consumer ring, the last one staging. Checked as for refdaq; edu has no
+ * write-back area (the driver keeps the write pointer itself).
  */
 static int read_table(struct edu *e, const struct udaq_map *desc)
 {
-	const unsigned char *d = udaq_map_addr(desc);
-	size_t dsize = udaq_map_size(desc);
-	uint64_t ring_size, sum = 0;
-	uint32_t count, table, i;
+	struct udaq_drv_desc d;
+	uint64_t start = 0;
+	uint32_t i;
+	int ret;
 
-	if (dsize < UDAQ_DESC_OFF_WB + 4 ||
-	    get32(d, UDAQ_DESC_OFF_MAGIC) != UDAQ_DESC_MAGIC ||
-	    get32(d, UDAQ_DESC_OFF_VERSION) != UDAQ_DESC_VERSION)
-		return -EPROTO;
-	count = get32(d, UDAQ_DESC_OFF_COUNT);
-	table = get32(d, UDAQ_DESC_OFF_TABLE);
-	ring_size = get64(d, UDAQ_DESC_OFF_RING_SIZE);
-	if (count < 2 || count > UDAQ_DESC_COUNT_MAX || table % 8 ||
-	    (uint64_t)table + (uint64_t)count * UDAQ_CHUNK_SIZE > dsize ||
-	    ring_size != udaq_map_size(e->ring_rw))
-		return -EPROTO;
-	e->chunks = calloc(count, sizeof(*e->chunks));
+	ret = udaq_drv_desc_read(desc, udaq_map_size(e->ring_rw), 0, &d);
+	if (ret)
+		return ret;
+	if (d.count < 2)
+		return -EPROTO;	/* no chunk left for the ring beside staging */
+	e->chunks = calloc(d.count, sizeof(*e->chunks));
 	if (!e->chunks)
 		return -ENOMEM;
-	for (i = 0; i < count; i++) {
-		const unsigned char *c = d + table + (size_t)i * UDAQ_CHUNK_SIZE;
-		uint64_t len = get64(c, UDAQ_CHUNK_OFF_LEN);
-
-		if (len == 0 || len % UDAQ_CHUNK_ALIGN || len > ring_size - sum)
-			return -EPROTO;
-		e->chunks[i].start = sum;
-		e->chunks[i].len = len;
-		e->chunks[i].bus = get64(c, UDAQ_CHUNK_OFF_ADDR);
-		sum += len;
+	for (i = 0; i < d.count; i++) {
+		udaq_drv_desc_chunk(&d, i, &e->chunks[i].bus, &e->chunks[i].len);
+		e->chunks[i].start = start;
+		start += e->chunks[i].len;
 	}
-	if (sum != ring_size)
-		return -EPROTO;
-	e->nchunks = count - 1;
-	e->ring_size = (size_t)e->chunks[count - 1].start;
+	e->nchunks = d.count - 1;
+	e->ring_size = (size_t)e->chunks[d.count - 1].start;
 	e->staging = (unsigned char *)udaq_map_addr(e->ring_rw) + e->ring_size;
-	e->staging_bus = e->chunks[count - 1].bus;
+	e->staging_bus = e->chunks[d.count - 1].bus;
 	if (e->ring_size < UDAQ_RING_MIN)
 		return -EPROTO;
 	return 0;
@@ -384,80 +369,16 @@ fail:
 
 /* ---- Configuration ------------------------------------------------------ */
 
-static int bad(char *msg, size_t msglen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int bad(char *msg, size_t msglen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (msg && msglen) {
-		va_start(ap, fmt);
-		vsnprintf(msg, msglen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
-
-/* The refdaq defaults: 1024-sample frames halved until 4 fit, ring/8. */
-static void resolve(const struct udaq_digitizer *dg,
-		    const struct udaq_digitizer_config *in,
-		    struct udaq_digitizer_config *out)
-{
-	size_t quarter = dg->caps.ring_size / 4;
-
-	*out = *in;
-	if (out->frame_samples == 0 && out->chan_mask) {
-		out->frame_samples = REFDAQ_FRAME_SAMPLES_DEFAULT;
-		while (out->frame_samples > 1 &&
-		       udaq_frame_len_i16(out->frame_samples, out->chan_mask) > quarter)
-			out->frame_samples /= 2;
-	}
-	if (out->irq_threshold == 0)
-		out->irq_threshold = (uint32_t)(dg->caps.ring_size / 8 > UINT32_MAX ?
-						UINT32_MAX : dg->caps.ring_size / 8);
-}
+static const struct udaq_drv_names edu_names = {
+	.has = "the edu digitizer has",
+	.maximum = "the maximum",
+};
 
 static int edu_config_check(const struct udaq_digitizer *dg,
 			    const struct udaq_digitizer_config *in,
 			    char *msg, size_t msglen)
 {
-	const struct udaq_digitizer_caps *caps = &dg->caps;
-	struct udaq_digitizer_config c;
-	uint32_t valid = (UINT32_C(1) << caps->num_channels) - 1;
-	size_t fl;
-
-	resolve(dg, in, &c);
-	if (c.chan_mask == 0)
-		return bad(msg, msglen, "chan_mask is 0: enable at least one channel");
-	if (c.chan_mask & ~valid)
-		return bad(msg, msglen, "chan_mask 0x%x enables channel %d, but the edu digitizer has %u channels (0..%u)",
-			   c.chan_mask, 31 - __builtin_clz(c.chan_mask),
-			   caps->num_channels, caps->num_channels - 1);
-	if (c.format != UDAQ_FORMAT_I16LE)
-		return bad(msg, msglen, "format %u is not supported (only %d, int16 little-endian)",
-			   c.format, UDAQ_FORMAT_I16LE);
-	if (!c.freerun && c.sample_rate == 0)
-		return bad(msg, msglen, "sample_rate is 0: set a rate in Hz or use freerun");
-	if (c.sample_rate > caps->max_rate)
-		return bad(msg, msglen, "sample_rate %u Hz exceeds the maximum of %u Hz",
-			   c.sample_rate, caps->max_rate);
-	fl = udaq_frame_len_i16(c.frame_samples, c.chan_mask);
-	if (fl > caps->ring_size / 4)
-		return bad(msg, msglen, "frame_samples %u x %d channels makes %zu-byte frames, more than a quarter of the %zu-byte ring",
-			   c.frame_samples, __builtin_popcount(c.chan_mask), fl,
-			   caps->ring_size);
-	if (c.policy != UDAQ_POLICY_STOP && c.policy != UDAQ_POLICY_OVERWRITE)
-		return bad(msg, msglen, "policy %d is unknown (stop or overwrite)", (int)c.policy);
-	if (c.irq_threshold > caps->ring_size / 2)
-		return bad(msg, msglen, "irq_threshold %u bytes exceeds half the %zu-byte ring",
-			   c.irq_threshold, caps->ring_size);
-	if (c.irq_timeout_us > IRQ_TIMEOUT_MAX_US)
-		return bad(msg, msglen, "irq_timeout_us %u exceeds %u (10 s)",
-			   c.irq_timeout_us, IRQ_TIMEOUT_MAX_US);
-	if (msg && msglen)
-		snprintf(msg, msglen, "ok");
-	return 0;
+	return udaq_drv_config_check(dg, in, &edu_names, msg, msglen);
 }
 
 static int edu_configure(struct udaq_digitizer *dg,
@@ -474,7 +395,7 @@ static int edu_configure(struct udaq_digitizer *dg,
 	if (ret)
 		return ret;
 	pthread_mutex_lock(&e->lock);
-	resolve(dg, cfg, &e->cfg);
+	udaq_drv_config_resolve(dg, cfg, &e->cfg);
 	fl = udaq_frame_len_i16(e->cfg.frame_samples, e->cfg.chan_mask);
 	frame = calloc(1, fl);
 	if (!frame) {

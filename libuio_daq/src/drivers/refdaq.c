@@ -5,8 +5,6 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -15,6 +13,7 @@
 #include <uio_daq/frame.h>
 #include <uio_daq/refdaq.h>
 
+#include "common.h"
 #include "frame_write.h"
 #include "le.h"
 #include "stream_internal.h"
@@ -23,7 +22,6 @@
 #define POLL_STEP_NS		(200 * 1000)
 #define RESET_TIMEOUT_MS	100
 #define STOP_TIMEOUT_MS		1000
-#define IRQ_TIMEOUT_MAX_US	10000000u
 
 struct refdaq {
 	struct udaq_map *regs;
@@ -123,46 +121,17 @@ static bool refdaq_probe(struct udaq_dev *dev)
 /* Check the descriptor map the kernel wrote against the maps we got. */
 static int check_desc(struct refdaq *r)
 {
-	const unsigned char *d = udaq_map_addr(r->desc);
-	size_t dsize = udaq_map_size(r->desc);
-	uint64_t ring_size, self_bus, sum = 0;
-	uint32_t count, table, wb, i;
+	struct udaq_drv_desc d;
+	int ret;
 
-	if (dsize < UDAQ_DESC_OFF_WB + 4 ||
-	    get32(d, UDAQ_DESC_OFF_MAGIC) != UDAQ_DESC_MAGIC ||
-	    get32(d, UDAQ_DESC_OFF_VERSION) != UDAQ_DESC_VERSION)
-		return -EPROTO;
-	count = get32(d, UDAQ_DESC_OFF_COUNT);
-	table = get32(d, UDAQ_DESC_OFF_TABLE);
-	ring_size = get64(d, UDAQ_DESC_OFF_RING_SIZE);
-	self_bus = get64(d, UDAQ_DESC_OFF_SELF_BUS);
-	wb = get32(d, UDAQ_DESC_OFF_WB);
-
-	if (count == 0 || count > UDAQ_DESC_COUNT_MAX || table % 8 ||
-	    table < UDAQ_DESC_OFF_WB + 4 ||
-	    (uint64_t)table + (uint64_t)count * UDAQ_CHUNK_SIZE > dsize)
-		return -EPROTO;
-	if (wb % 8 || wb < UDAQ_DESC_OFF_WB + 4 ||
-	    (uint64_t)wb + REFDAQ_WB_SIZE > dsize)
-		return -EPROTO;
-	if (ring_size != udaq_map_size(r->ring_map) || ring_size < UDAQ_RING_MIN ||
-	    ring_size % UDAQ_CHUNK_ALIGN)
-		return -EPROTO;
-	for (i = 0; i < count; i++) {
-		uint64_t len = get64(d, table + (size_t)i * UDAQ_CHUNK_SIZE +
-				     UDAQ_CHUNK_OFF_LEN);
-
-		if (len == 0 || len % UDAQ_CHUNK_ALIGN || len > ring_size - sum)
-			return -EPROTO;
-		sum += len;
-	}
-	if (sum != ring_size)
-		return -EPROTO;
-
-	r->ring_size = (size_t)ring_size;
-	r->desc_count = count;
-	r->desc_addr = self_bus + table;
-	r->wb_addr = self_bus + wb;
+	ret = udaq_drv_desc_read(r->desc, udaq_map_size(r->ring_map),
+				 REFDAQ_WB_SIZE, &d);
+	if (ret)
+		return ret;
+	r->ring_size = (size_t)d.ring_size;
+	r->desc_count = d.count;
+	r->desc_addr = d.self_bus + d.table;
+	r->wb_addr = d.self_bus + d.wb;
 	return 0;
 }
 
@@ -285,86 +254,16 @@ static void refdaq_close(struct udaq_digitizer *dg)
 
 /* ---- Configuration ------------------------------------------------------ */
 
-static int bad(char *msg, size_t msglen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int bad(char *msg, size_t msglen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (msg && msglen) {
-		va_start(ap, fmt);
-		vsnprintf(msg, msglen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
-
-/* Fill in the driver defaults for the zero fields of @in. */
-static void resolve(const struct udaq_digitizer *dg,
-		    const struct udaq_digitizer_config *in,
-		    struct udaq_digitizer_config *out)
-{
-	size_t quarter = dg->caps.ring_size / 4;
-
-	*out = *in;
-	if (out->frame_samples == 0 && out->chan_mask) {
-		/* The default frame, halved until four fit in the ring. */
-		out->frame_samples = REFDAQ_FRAME_SAMPLES_DEFAULT;
-		while (out->frame_samples > 1 &&
-		       udaq_frame_len_i16(out->frame_samples, out->chan_mask) > quarter)
-			out->frame_samples /= 2;
-	}
-	if (out->irq_threshold == 0)
-		out->irq_threshold = (uint32_t)(dg->caps.ring_size / 8 > UINT32_MAX ?
-						UINT32_MAX : dg->caps.ring_size / 8);
-}
+static const struct udaq_drv_names refdaq_names = {
+	.has = "the card has",
+	.maximum = "the card's maximum",
+};
 
 static int refdaq_config_check(const struct udaq_digitizer *dg,
 			       const struct udaq_digitizer_config *in,
 			       char *msg, size_t msglen)
 {
-	const struct udaq_digitizer_caps *caps = &dg->caps;
-	struct udaq_digitizer_config c;
-	uint32_t valid = caps->num_channels >= 32 ? UINT32_MAX :
-			 (UINT32_C(1) << caps->num_channels) - 1;
-	size_t fl;
-
-	resolve(dg, in, &c);
-	if (c.chan_mask == 0)
-		return bad(msg, msglen, "chan_mask is 0: enable at least one channel");
-	if (c.chan_mask & ~valid)
-		return bad(msg, msglen, "chan_mask 0x%x enables channel %d, but the card has %u channels (0..%u)",
-			   c.chan_mask, 31 - __builtin_clz(c.chan_mask),
-			   caps->num_channels, caps->num_channels - 1);
-	if (c.format != UDAQ_FORMAT_I16LE)
-		return bad(msg, msglen, "format %u is not supported (only %d, int16 little-endian)",
-			   c.format, UDAQ_FORMAT_I16LE);
-	if (!c.freerun && c.sample_rate == 0)
-		return bad(msg, msglen, "sample_rate is 0: set a rate in Hz or use freerun");
-	if (c.sample_rate > caps->max_rate)
-		return bad(msg, msglen, "sample_rate %u Hz exceeds the card's maximum of %u Hz",
-			   c.sample_rate, caps->max_rate);
-	fl = udaq_frame_len_i16(c.frame_samples, c.chan_mask);
-	if (fl > caps->ring_size / 4)
-		return bad(msg, msglen, "frame_samples %u x %d channels makes %zu-byte frames, more than a quarter of the %zu-byte ring",
-			   c.frame_samples, __builtin_popcount(c.chan_mask), fl,
-			   caps->ring_size);
-	if (c.policy != UDAQ_POLICY_STOP && c.policy != UDAQ_POLICY_OVERWRITE)
-		return bad(msg, msglen, "policy %d is unknown (stop or overwrite)", (int)c.policy);
-	if (c.policy == UDAQ_POLICY_OVERWRITE && !caps->overwrite)
-		return bad(msg, msglen, "policy overwrite is not supported by this card");
-	if (c.test_pattern && !caps->test_pattern)
-		return bad(msg, msglen, "test_pattern is not supported by this card");
-	if (c.irq_threshold > caps->ring_size / 2)
-		return bad(msg, msglen, "irq_threshold %u bytes exceeds half the %zu-byte ring",
-			   c.irq_threshold, caps->ring_size);
-	if (c.irq_timeout_us > IRQ_TIMEOUT_MAX_US)
-		return bad(msg, msglen, "irq_timeout_us %u exceeds %u (10 s)",
-			   c.irq_timeout_us, IRQ_TIMEOUT_MAX_US);
-	if (msg && msglen)
-		snprintf(msg, msglen, "ok");
-	return 0;
+	return udaq_drv_config_check(dg, in, &refdaq_names, msg, msglen);
 }
 
 static void write_config(struct refdaq *r)
@@ -393,7 +292,7 @@ static int refdaq_configure(struct udaq_digitizer *dg,
 	ret = refdaq_config_check(dg, cfg, NULL, 0);
 	if (ret)
 		return ret;
-	resolve(dg, cfg, &r->cfg);
+	udaq_drv_config_resolve(dg, cfg, &r->cfg);
 	r->frame_len = udaq_frame_len_i16(r->cfg.frame_samples, r->cfg.chan_mask);
 	r->ctrl_mode = (r->cfg.test_pattern ? REFDAQ_CTRL_TEST_PATTERN : 0) |
 		       (r->cfg.policy == UDAQ_POLICY_OVERWRITE ? REFDAQ_CTRL_OVERWRITE : 0) |
