@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "drivers/edu.h"
 #include "export.h"
 #include "stream_internal.h"
 

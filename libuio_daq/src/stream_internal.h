@@ -68,5 +68,6 @@ struct udaq_digitizer {
 };
 
 extern const struct udaq_digitizer_ops udaq_refdaq_ops;
+extern const struct udaq_digitizer_ops udaq_edu_ops;	/* drivers/edu.c */
 
 #endif /* UIO_DAQ_STREAM_INTERNAL_H */
