@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * What the card drivers share (common.h): the descriptor map and the
- * configuration rules, so that every driver reads the stub's table and
- * judges a configuration alike.
+ * What the card drivers share (common.h): the descriptor map, the
+ * configuration rules, interrupt and status bookkeeping, so that every
+ * driver reads the stub's table, judges a configuration and counts its
+ * interrupts alike.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <uio_daq/abi.h>
 #include <uio_daq/refdaq.h>
@@ -155,4 +157,30 @@ int udaq_drv_config_check(const struct udaq_digitizer *dg,
 	if (msg && msglen)
 		snprintf(msg, msglen, "ok");
 	return 0;
+}
+
+/* ---- Interrupts and status ------------------------------------------------ */
+
+int udaq_drv_irq_done(struct udaq_dev *dev, struct udaq_drv_irqs *irqs,
+		      uint32_t missed)
+{
+	int ret;
+
+	/* -ENOTSUP: the transport has no irqcontrol, nothing was masked. */
+	ret = udaq_dev_irq_enable(dev, true);
+	if (ret && ret != -ENOTSUP)
+		return ret;
+	__atomic_add_fetch(&irqs->count, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&irqs->missed, missed, __ATOMIC_RELAXED);
+	return 0;
+}
+
+void udaq_drv_status_begin(struct udaq_digitizer *dg,
+			   const struct udaq_drv_irqs *irqs,
+			   struct udaq_digitizer_status *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->rd_ptr = udaq_ring_rd_ptr(dg->ring);
+	s->irqs = __atomic_load_n(&irqs->count, __ATOMIC_RELAXED);
+	s->irqs_missed = __atomic_load_n(&irqs->missed, __ATOMIC_RELAXED);
 }

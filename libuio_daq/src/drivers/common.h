@@ -3,7 +3,7 @@
  * Private to the card drivers: what a driver of any card that speaks the
  * stub ABI (uio_daq/abi.h) and writes refdaq frames does the same way:
  * reading the descriptor map the stub wrote, resolving and checking a
- * configuration.
+ * configuration, taking interrupts and starting a status report.
  */
 #ifndef UIO_DAQ_DRIVERS_COMMON_H
 #define UIO_DAQ_DRIVERS_COMMON_H
@@ -64,5 +64,26 @@ int udaq_drv_config_check(const struct udaq_digitizer *dg,
 			  const struct udaq_digitizer_config *in,
 			  const struct udaq_drv_names *names,
 			  char *msg, size_t msglen);
+
+/* The interrupts a driver has taken, for status(); atomic. */
+struct udaq_drv_irqs {
+	uint64_t count;
+	uint64_t missed;		/* notifications the stub coalesced */
+};
+
+/*
+ * The card's interrupt is acknowledged: unmask it at the stub again and
+ * count it with the @missed ones. Return: 0, -errno from the transport.
+ */
+int udaq_drv_irq_done(struct udaq_dev *dev, struct udaq_drv_irqs *irqs,
+		      uint32_t missed);
+
+/*
+ * Begin status() as on every card: @s zeroed, the ring's read position,
+ * the interrupt counts. The driver fills in the rest.
+ */
+void udaq_drv_status_begin(struct udaq_digitizer *dg,
+			   const struct udaq_drv_irqs *irqs,
+			   struct udaq_digitizer_status *s);
 
 #endif /* UIO_DAQ_DRIVERS_COMMON_H */

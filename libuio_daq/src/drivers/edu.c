@@ -27,7 +27,6 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -329,10 +328,7 @@ static int edu_status(struct udaq_digitizer *dg, struct udaq_digitizer_status *s
 	struct edu *e = eq(dg);
 
 	/* Driver state only: after an unbind the register map is revoked. */
-	memset(s, 0, sizeof(*s));
-	s->rd_ptr = udaq_ring_rd_ptr(dg->ring);
-	s->irqs = __atomic_load_n(&e->irqs, __ATOMIC_RELAXED);
-	s->irqs_missed = __atomic_load_n(&e->irqs_missed, __ATOMIC_RELAXED);
+	udaq_drv_status_begin(dg, &e->irqs, s);
 	if (__atomic_load_n(&e->gone, __ATOMIC_RELAXED)) {
 		s->gone = true;
 		return 0;

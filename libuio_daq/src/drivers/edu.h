@@ -18,6 +18,7 @@
 #include <uio_daq/digitizer.h>
 #include <uio_daq/uio_daq.h>
 
+#include "common.h"
 #include "stream_internal.h"
 
 #define EDU_PCI_VENDOR		0x1234
@@ -97,8 +98,7 @@ struct edu {
 	bool err_overflow;
 	uint64_t frames;
 	uint64_t lost;
-	uint64_t irqs;
-	uint64_t irqs_missed;
+	struct udaq_drv_irqs irqs;
 };
 
 static inline struct edu *eq(const struct udaq_digitizer *dg)

@@ -293,11 +293,9 @@ static int wait_xfer(struct udaq_digitizer *dg, struct edu *e, int64_t deadline)
 		return gone(e);
 	/* Acknowledge before re-enabling, or a level interrupt fires again. */
 	wr32(e, EDU_REG_IRQ_ACK, irq);
-	ret = udaq_dev_irq_enable(dg->dev, true);
-	if (ret && ret != -ENOTSUP)
+	ret = udaq_drv_irq_done(dg->dev, &e->irqs, missed);
+	if (ret)
 		return ret;
-	__atomic_add_fetch(&e->irqs, 1, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&e->irqs_missed, missed, __ATOMIC_RELAXED);
 	if (!(irq & EDU_IRQ_DMA) || (rd32(e, EDU_REG_DMA_CMD) & EDU_DMA_RUN))
 		return 0;	/* not (yet) our completion */
 	return 1;

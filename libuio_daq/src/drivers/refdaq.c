@@ -38,8 +38,7 @@ struct refdaq {
 	bool running;		/* atomic: stop() may race with wait() */
 	size_t frame_len;
 	uint32_t ctrl_mode;
-	uint64_t irqs;		/* atomic: read by status() */
-	uint64_t irqs_missed;
+	struct udaq_drv_irqs irqs;	/* atomic: read by status() */
 };
 
 static struct refdaq *rq(const struct udaq_digitizer *dg)
@@ -374,11 +373,9 @@ static int refdaq_wait(struct udaq_digitizer *dg, int timeout_ms)
 		return -ENODEV;
 	/* Acknowledge before re-enabling, or the level would fire again at once. */
 	wr32(r, REFDAQ_REG_IRQ_STATUS, irq);
-	ret = udaq_dev_irq_enable(dg->dev, true);
-	if (ret && ret != -ENOTSUP)
+	ret = udaq_drv_irq_done(dg->dev, &r->irqs, missed);
+	if (ret)
 		return ret;
-	__atomic_add_fetch(&r->irqs, 1, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&r->irqs_missed, missed, __ATOMIC_RELAXED);
 	if (irq & REFDAQ_IRQ_ERROR) {
 		st = rd32(r, REFDAQ_REG_STATUS);
 		if (st & REFDAQ_STATUS_ERR_DMA) {
@@ -394,10 +391,7 @@ static int refdaq_status(struct udaq_digitizer *dg, struct udaq_digitizer_status
 	struct refdaq *r = rq(dg);
 	uint32_t st;
 
-	memset(s, 0, sizeof(*s));
-	s->rd_ptr = udaq_ring_rd_ptr(dg->ring);
-	s->irqs = __atomic_load_n(&r->irqs, __ATOMIC_RELAXED);
-	s->irqs_missed = __atomic_load_n(&r->irqs_missed, __ATOMIC_RELAXED);
+	udaq_drv_status_begin(dg, &r->irqs, s);
 	if (rd32(r, REFDAQ_REG_ID) == GONE) {
 		s->gone = true;
 		return 0;
