@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Frames: header validation, iteration over a reader, resync after overrun. */
+/* Frames: header validation, iteration over a reader (one by one and in
+ * batches), resync after overrun. */
 #include <endian.h>
 #include <errno.h>
 #include <setjmp.h>
@@ -365,6 +366,177 @@ static void test_frame_larger_than_ring(void **state)
 	fake_ring_fini(&f);
 }
 
+/*
+ * Batches: many frames per peek, cut by the frame count, the payload
+ * budget and (with the flag) a gap in the sample index; released with one
+ * call, whole or in part.
+ */
+static void test_batch(void **state)
+{
+	const uint32_t ns = 10, mask = 0x3;
+	size_t fl = flen(ns, mask), size = 4096;
+	struct udaq_frame frames[4];
+	struct udaq_frame_batch b = { .frames = frames, .max_frames = 4, .frame_len = fl };
+	struct udaq_ring_config c;
+	struct udaq_reader *rd;
+	struct udaq_ring *ring;
+	struct fake_ring f;
+	unsigned char tmp[128];
+	uint64_t seq;
+
+	(void)state;
+	fake_ring_init(&f, size);
+	c = fake_ring_config(&f, fl);
+	assert_int_equal(udaq_ring_new(&c, &ring), 0);
+	assert_int_equal(udaq_reader_new(ring, UDAQ_READER_LOSSLESS, &rd), 0);
+	assert_int_equal(udaq_frame_batch_peek(rd, &b), 0);
+	assert_int_equal(b.nframes, 0);
+	for (seq = 0; seq < 8; seq++) {
+		make_frame(tmp, seq, ns, mask);
+		/* Frame 6 comes after a gap of one frame's samples. */
+		if (seq >= 6)
+			put64(tmp, UDAQ_FRAME_OFF_FIRST_SAMPLE, (seq + 1) * ns);
+		fake_ring_write(&f, seq * fl, tmp, fl);
+	}
+	f.wr = 8 * fl;
+
+	/* The frame count. */
+	assert_int_equal(udaq_frame_batch_peek(rd, &b), 1);
+	assert_int_equal(b.nframes, 4);
+	assert_int_equal(b.pos, 0);
+	assert_int_equal(b.bytes, 4 * fl);
+	assert_int_equal(b.payload_bytes, 4 * ns * 4);
+	assert_int_equal(b.lost_bytes, 0);
+	for (seq = 0; seq < 4; seq++) {
+		assert_int_equal(frames[seq].seq, seq);
+		assert_int_equal(frames[seq].pos, seq * fl);
+	}
+	assert_int_equal(udaq_frame_batch_check(rd, &b), 0);
+	/* Part of it: the rest is peeked again. */
+	assert_int_equal(udaq_frame_batch_release(rd, &b, 5), -EINVAL);
+	assert_int_equal(udaq_frame_batch_release(rd, &b, 1), 0);
+	assert_int_equal(udaq_frame_batch_release(rd, &b, 1), -EINVAL);
+	assert_int_equal(udaq_reader_pos(rd), fl);
+
+	/* The payload budget: three frames' worth, not a byte more. */
+	b.max_payload = 3 * ns * 4 + 1;
+	assert_int_equal(udaq_frame_batch_peek(rd, &b), 1);
+	assert_int_equal(b.nframes, 3);
+	assert_int_equal(frames[0].seq, 1);
+	/* A budget below one frame still gives one. */
+	b.max_payload = 1;
+	assert_int_equal(udaq_frame_batch_peek(rd, &b), 1);
+	assert_int_equal(b.nframes, 1);
+	b.max_payload = 0;
+	assert_int_equal(udaq_frame_batch_peek(rd, &b), 1);
+	assert_int_equal(udaq_frame_batch_release(rd, &b, 4), 0);
+
+	/* Frames 5, 6, 7 with a gap before 6: cut there only with the flag. */
+	assert_int_equal(udaq_frame_batch_peek(rd, &b), 1);
+	assert_int_equal(b.nframes, 3);
+	b.flags = UDAQ_FRAME_BATCH_CONTIGUOUS;
+	assert_int_equal(udaq_frame_batch_peek(rd, &b), 1);
+	assert_int_equal(b.nframes, 1);
+	assert_int_equal(frames[0].seq, 5);
+	assert_int_equal(udaq_frame_batch_release(rd, &b, b.nframes), 0);
+	assert_int_equal(udaq_frame_batch_peek(rd, &b), 1);
+	assert_int_equal(b.nframes, 2);
+	assert_int_equal(frames[0].first_sample, 7 * ns);
+	assert_int_equal(udaq_frame_batch_release(rd, &b, b.nframes), 0);
+	assert_int_equal(udaq_frame_batch_peek(rd, &b), 0);
+	assert_int_equal(udaq_ring_rd_ptr(ring), 8 * fl);
+
+	/* A bad frame after good ones ends the batch; next in line, it is an error. */
+	for (seq = 8; seq < 10; seq++) {
+		make_frame(tmp, seq, ns, mask);
+		fake_ring_write(&f, seq * fl, tmp, fl);
+	}
+	memset(tmp, 0x5a, sizeof(tmp));
+	fake_ring_write(&f, 10 * fl, tmp, fl);
+	f.wr = 11 * fl;
+	b.flags = 0;
+	assert_int_equal(udaq_frame_batch_peek(rd, &b), 1);
+	assert_int_equal(b.nframes, 2);
+	assert_int_equal(udaq_frame_batch_release(rd, &b, b.nframes), 0);
+	assert_int_equal(udaq_frame_batch_peek(rd, &b), -EBADMSG);
+	assert_int_equal(b.nframes, 0);
+
+	b.max_frames = 0;
+	assert_int_equal(udaq_frame_batch_peek(rd, &b), -EINVAL);
+	udaq_reader_free(rd);
+	udaq_ring_free(ring);
+	fake_ring_fini(&f);
+}
+
+/*
+ * A lossy batch: resynchronised onto a frame boundary with every skipped
+ * byte counted once, by the batch and by the reader alike; checked against
+ * the device lapping it; and moved close to the device when it lags.
+ */
+static void test_batch_lossy(void **state)
+{
+	const uint32_t ns = 20, mask = 0x1;
+	size_t fl = flen(ns, mask), size = 4096;
+	struct udaq_frame frames[8];
+	struct udaq_frame_batch b = { .frames = frames, .max_frames = 8, .frame_len = fl };
+	struct udaq_ring_config c;
+	struct udaq_reader *rd;
+	struct udaq_ring *ring;
+	struct fake_ring f;
+	unsigned char tmp[128];
+	uint64_t k, w, boundary, lost;
+
+	(void)state;
+	fake_ring_init(&f, size);
+	c = fake_ring_config(&f, fl);
+	assert_int_equal(udaq_ring_new(&c, &ring), 0);
+	udaq_ring_reset(ring, 0);
+	assert_int_equal(udaq_reader_new(ring, UDAQ_READER_LOSSY, &rd), 0);
+	for (k = 0; k <= 100; k++) {
+		make_frame(tmp, k, ns, mask);
+		fake_ring_write(&f, k * fl, tmp, fl);
+	}
+	w = 100 * fl + fl / 2;
+	f.wr = w;
+	boundary = (w - (size - fl) + fl - 1) / fl * fl;
+	assert_true(boundary % fl == 0 && w - (size - fl) != boundary);
+	assert_int_equal(udaq_frame_batch_peek(rd, &b), 1);
+	assert_int_equal(b.pos, boundary);
+	assert_int_equal(frames[0].pos, boundary);
+	assert_int_equal(b.lost_bytes, boundary);
+	assert_int_equal(frames[0].lost_bytes, boundary);
+	assert_int_equal(frames[1].lost_bytes, 0);
+	assert_int_equal(udaq_reader_lost(rd), boundary);
+	assert_int_equal(udaq_frame_batch_check(rd, &b), 0);
+	/* The device laps the batch while it is used. */
+	f.wr = b.pos + size;
+	assert_int_equal(udaq_frame_batch_check(rd, &b), -ESTALE);
+	f.wr = w;
+	assert_int_equal(udaq_frame_batch_release(rd, &b, b.nframes), 0);
+	assert_int_equal(udaq_frame_batch_peek(rd, &b), 1);
+	assert_int_equal(b.lost_bytes, 0);
+	assert_int_equal(udaq_frame_batch_release(rd, &b, b.nframes), 0);
+
+	/* Lagging by more than half the ring and max_lag: skip, counted. */
+	lost = udaq_reader_lost(rd);
+	for (k = 101; k < 290; k++) {
+		make_frame(tmp, k, ns, mask);
+		fake_ring_write(&f, k * fl, tmp, fl);
+	}
+	f.wr = 290 * fl;
+	b.max_lag = 4 * fl;
+	assert_int_equal(udaq_frame_batch_peek(rd, &b), 1);
+	assert_int_equal(b.pos, 286 * fl);
+	assert_int_equal(frames[0].seq, 286);
+	assert_int_equal(b.nframes, 4);
+	assert_true(b.lost_bytes > size / 2);
+	assert_int_equal(udaq_reader_lost(rd) - lost, b.lost_bytes);
+
+	udaq_reader_free(rd);
+	udaq_ring_free(ring);
+	fake_ring_fini(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -376,6 +548,8 @@ int main(void)
 		cmocka_unit_test(test_lossy_resync),
 		cmocka_unit_test(test_lost_reported_until_release),
 		cmocka_unit_test(test_frame_larger_than_ring),
+		cmocka_unit_test(test_batch),
+		cmocka_unit_test(test_batch_lossy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
