@@ -385,8 +385,6 @@ static int drain(struct recorder *r)
 
 	while (r->reader) {
 		ret = daqd_batch_gather(r->reader, st, BATCH_BYTES, &b);
-		if (ret == -ESTALE)
-			continue;	/* overrun while parsing: the next peek resyncs */
 		if (ret < 0) {
 			daqd_sink_fail(&r->base, ret, "corrupt frame in the ring: %s",
 				       strerror(-ret));
@@ -403,13 +401,13 @@ static int drain(struct recorder *r)
 		 * first sample then shows the loss).
 		 */
 		if (r->copy && daqd_batch_stabilize(r->reader, &b, r->copy) == -ESTALE) {
-			udaq_reader_release(r->reader, b.ring_bytes);
+			daqd_batch_release(r->reader, &b);
 			continue;
 		}
 		ret = consume(r, &b);
 		if (ret)
 			return ret;
-		udaq_reader_release(r->reader, b.ring_bytes);
+		daqd_batch_release(r->reader, &b);
 		any = 1;
 		if (elapsed(&r->last_flush) >= r->cfg->flush_interval)
 			break;	/* let the loop flush */

@@ -73,8 +73,6 @@ static void *stdout_thread(void *arg)
 		bool stopping = atomic_load(&o->base.stop_requested);
 		int ret = daqd_batch_gather(o->reader, st, BATCH_BYTES, &b);
 
-		if (ret == -ESTALE)
-			continue;	/* overrun while parsing: the next peek resyncs */
 		if (ret < 0) {
 			daqd_sink_fail(&o->base, ret, "corrupt frame in the ring: %s",
 				       strerror(-ret));
@@ -88,7 +86,7 @@ static void *stdout_thread(void *arg)
 		}
 		/* Under the overwrite policy write only a checked copy. */
 		if (o->copy && daqd_batch_stabilize(o->reader, &b, o->copy) == -ESTALE) {
-			udaq_reader_release(o->reader, b.ring_bytes);
+			daqd_batch_release(o->reader, &b);
 			continue;
 		}
 		if (b.samples && b.first_sample != o->next_sample) {
@@ -115,7 +113,7 @@ static void *stdout_thread(void *arg)
 			o->next_sample = b.first_sample + b.samples;
 		atomic_fetch_add(&o->base.c.frames, b.payload_frames);
 		atomic_fetch_add(&o->base.c.samples, b.samples);
-		udaq_reader_release(o->reader, b.ring_bytes);
+		daqd_batch_release(o->reader, &b);
 	}
 	if (atomic_load(&o->base.state) == DAQD_SINK_FAILED) {
 		/* Never hold the device back once we stopped consuming. */
