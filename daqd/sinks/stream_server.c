@@ -9,10 +9,11 @@
  * batch of DATA messages. For a full-rate, all-channel client a DATA
  * message is a 48-byte header we build and the frame's payload straight
  * from the ring (no copy). Such a batch is only COMMITted after every byte
- * was handed to the kernel and udaq_reader_check() says the device did not
- * overwrite the span meanwhile; otherwise it is ABORTed and the client's
+ * was handed to the kernel and udaq_frame_batch_check() says the device
+ * did not overwrite it meanwhile; otherwise it is ABORTed and the client's
  * reader resynchronises (docs/stream-protocol.md, "Torn data"). Clients
  * with a channel subset or decimation get a copy, checked before sending.
+ * Either way a unit is one library batch: one peek, one check, one release.
  */
 #include "stream_server.h"
 
@@ -46,7 +47,7 @@
 #define MAX_FRAMES		256	/* DATA messages per unit */
 #define CTL_CAP			4096	/* queued control messages */
 #define DEFAULT_MAX_CLIENTS	64
-#define MAX_CLIENTS_LIMIT	4096	/* each costs ~30 KiB and a descriptor */
+#define MAX_CLIENTS_LIMIT	4096	/* each costs ~55 KiB and a descriptor */
 #define DEFAULT_REQ_TIMEOUT	5000
 #define DEFAULT_STALL_TIMEOUT	30000
 #define DEFAULT_MAX_PENDING	(1u << 20)
@@ -117,8 +118,10 @@ struct client {
 	size_t niov, iov_pos;
 	enum verdict verdict;
 	bool detached;			/* unit moved off the ring at a stop */
-	struct udaq_span span;		/* ring bytes the batch covers */
-	size_t ring_bytes;
+	struct udaq_frame_batch batch;	/* what was peeked: checked and released whole */
+	struct udaq_frame frames[MAX_FRAMES];
+	size_t batch_frames;		/* of them in the unit (to release) */
+	const uint8_t *ring_lo, *ring_hi;	/* the payloads sent from the ring */
 	uint64_t batch_end;		/* device index after the batch */
 	uint64_t batch_samples;		/* per channel, as sent */
 	uint64_t batch_msgs;
@@ -407,20 +410,19 @@ static void client_detach_unit(struct net_sink *ns, struct client *c)
 	if (!c->in_flight || c->verdict != V_CHECK)
 		return;
 	c->detached = true;
-	if (udaq_reader_check(c->reader, &c->span, c->ring_bytes) == 0 &&
+	if (udaq_frame_batch_check(c->reader, &c->batch) == 0 &&
 	    ensure_copy(ns, c) == 0) {
 		c->verdict = V_COMMIT;
 		for (size_t i = c->iov_pos; i < c->niov; i++) {
 			const uint8_t *b = c->iov[i].iov_base;
 
-			if (b >= (const uint8_t *)c->span.data &&
-			    b < (const uint8_t *)c->span.data + c->ring_bytes) {
+			if (b >= c->ring_lo && b < c->ring_hi) {
 				memcpy(c->copy + off, b, c->iov[i].iov_len);
 				c->iov[i].iov_base = c->copy + off;
 				off += c->iov[i].iov_len;
 			}
 		}
-		udaq_reader_release(c->reader, c->ring_bytes);
+		udaq_frame_batch_release(c->reader, &c->batch, c->batch_frames);
 		return;
 	}
 	/* Torn already (or no memory): finish the framing with zeros, then ABORT. */
@@ -428,8 +430,7 @@ static void client_detach_unit(struct net_sink *ns, struct client *c)
 	for (size_t i = c->iov_pos; i < c->niov; i++) {
 		const uint8_t *b = c->iov[i].iov_base;
 
-		if (b >= (const uint8_t *)c->span.data &&
-		    b < (const uint8_t *)c->span.data + c->ring_bytes)
+		if (b >= c->ring_lo && b < c->ring_hi)
 			c->iov[i].iov_base = ns->zeros;
 	}
 }
@@ -558,54 +559,63 @@ static size_t transform(const struct client *c, const struct udaq_frame *fr,
 }
 
 /*
- * Gather frames after @first into the unit. Returns the DATA messages
- * added; sets the batch fields.
+ * How many frames fit one unit, so that the peek takes no frame the unit
+ * then leaves for the next one (which would be parsed twice). A DATA
+ * message costs its header and its samples: the frame's whole payload
+ * (zero copy) or this client's share of it. Before this client has seen a
+ * frame, the frame length bounds its samples from above.
  */
-static size_t gather(struct net_sink *ns, struct client *c, const struct udaq_frame *first)
+static size_t unit_frames(const struct net_sink *ns, const struct client *c)
 {
 	const struct daqd_stream *st = ns->stream;
-	struct udaq_span span;
-	struct udaq_frame f = *first;
-	size_t off = 0, bytes = 0, nmsg = 0, copied = 0;
-	uint64_t expect = first->first_sample;
+	uint64_t fs = c->frame_samples, cost;
 
-	udaq_reader_peek(c->reader, &span);
-	c->span = span;
+	if (!fs)
+		fs = (st->frame_len - UDAQ_FRAME_HDR_LEN) / st->sample_bytes;
+	if (c->zero_copy)
+		cost = DQS_DATA_HDR_BYTES + fs * st->sample_bytes;
+	else
+		cost = DQS_DATA_HDR_BYTES + (fs / c->rq.decimation + 1) * c->nchan * 2;
+	cost = ns->max_pending / cost;
+	return cost < 1 ? 1 : cost > MAX_FRAMES ? MAX_FRAMES : (size_t)cost;
+}
+
+/*
+ * Turn the peeked frames into the unit's DATA messages. Returns the DATA
+ * messages added; sets the batch fields.
+ */
+static size_t gather(struct net_sink *ns, struct client *c)
+{
+	const struct daqd_stream *st = ns->stream;
+	size_t bytes = 0, nmsg = 0, copied = 0, used = 0;
+
 	c->batch_samples = 0;
-	for (size_t k = 0; k < MAX_FRAMES; k++) {
-		uint32_t ns_frame = f.nsamples;
-		struct dqs_data d = { .seq = f.seq, .timestamp_ns = f.timestamp_ns,
-				      .flags = (f.flags & UDAQ_FRAME_FLAG_TEST) ?
+	for (size_t k = 0; k < c->batch.nframes; k++) {
+		const struct udaq_frame *f = &c->frames[k];
+		uint32_t ns_frame = f->nsamples;
+		struct dqs_data d = { .seq = f->seq, .timestamp_ns = f->timestamp_ns,
+				      .flags = (f->flags & UDAQ_FRAME_FLAG_TEST) ?
 					       DQS_DATA_FLAG_TEST : 0 };
 		size_t plen;
 
-		if (k) {
-			if (off >= span.len || span.len - off < st->frame_len ||
-			    udaq_frame_parse((const uint8_t *)span.data + off, span.len - off, &f) != 1 ||
-			    f.frame_len != st->frame_len || f.first_sample != expect)
-				break;	/* incomplete, torn or discontinuous: next unit */
-			ns_frame = f.nsamples;
-			d.seq = f.seq;
-			d.timestamp_ns = f.timestamp_ns;
-		}
 		if (st->max_samples) {
-			if (f.first_sample >= st->max_samples) {
+			if (f->first_sample >= st->max_samples) {
 				c->limit_done = true;
 				break;
 			}
-			if (st->max_samples - f.first_sample < ns_frame)
-				ns_frame = (uint32_t)(st->max_samples - f.first_sample);
+			if (st->max_samples - f->first_sample < ns_frame)
+				ns_frame = (uint32_t)(st->max_samples - f->first_sample);
 		}
-		plen = (size_t)ns_frame * f.nchan * 2;
+		plen = (size_t)ns_frame * f->nchan * 2;
 		if (c->zero_copy) {
 			if (k && bytes + DQS_DATA_HDR_BYTES + plen > ns->max_pending)
 				break;
-			d.first_sample = f.first_sample;
+			d.first_sample = f->first_sample;
 			d.nsamples = ns_frame;
-			d.nchan = (uint16_t)f.nchan;
+			d.nchan = (uint16_t)f->nchan;
 			dqs_encode_data_hdr(c->slots[nmsg], &d);
 			c->iov[c->niov++] = (struct iovec){ c->slots[nmsg], DQS_DATA_HDR_BYTES };
-			c->iov[c->niov++] = (struct iovec){ (void *)f.samples, plen };
+			c->iov[c->niov++] = (struct iovec){ (void *)f->samples, plen };
 			bytes += DQS_DATA_HDR_BYTES + plen;
 			c->batch_samples += ns_frame;
 			nmsg++;
@@ -618,7 +628,7 @@ static size_t gather(struct net_sink *ns, struct client *c, const struct udaq_fr
 			if (k && (bytes + DQS_DATA_HDR_BYTES + need * 2 > ns->max_pending ||
 				  need > room))
 				break;
-			kept = transform(c, &f, ns_frame, (int16_t *)(c->copy + copied), &kept_first);
+			kept = transform(c, f, ns_frame, (int16_t *)(c->copy + copied), &kept_first);
 			if (kept) {
 				d.first_sample = kept_first;
 				d.nsamples = (uint32_t)kept;
@@ -633,46 +643,27 @@ static size_t gather(struct net_sink *ns, struct client *c, const struct udaq_fr
 				nmsg++;
 			}
 		}
-		off += st->frame_len;
-		expect = f.first_sample + f.nsamples;
-		c->batch_end = f.first_sample + ns_frame;
-		if (ns_frame < f.nsamples) {
+		used++;
+		c->batch_end = f->first_sample + ns_frame;
+		if (ns_frame < f->nsamples) {
 			c->limit_done = true;	/* the stream's sample limit */
 			break;
 		}
 	}
-	c->ring_bytes = off;
+	c->batch_frames = used;
+	if (used) {
+		const struct udaq_frame *last = &c->frames[used - 1];
+
+		c->ring_lo = c->frames[0].samples;
+		c->ring_hi = (const uint8_t *)last->samples + last->payload_len;
+	}
 	c->batch_msgs = nmsg;
-	return off ? (nmsg ? nmsg : (size_t)-1) : 0;
-}
-
-/*
- * A client more than half a ring behind is about to be lapped. Resuming at
- * the oldest intact frame would put it right at the edge the device is
- * overwriting: every batch would be torn and voided, forever. Jump to a
- * frame a few batches behind the device instead; the skipped frames are
- * reported (reader lost bytes) as this client's slowness.
- */
-static void resync_if_lapped(struct net_sink *ns, struct client *c)
-{
-	const struct daqd_stream *st = ns->stream;
-	size_t size = udaq_ring_size(st->ring);
-	uint64_t lag = 4 * (uint64_t)ns->max_pending, target;
-	struct udaq_span sp;
-
-	udaq_reader_peek(c->reader, &sp);
-	if (sp.len <= size / 2 || sp.len <= lag)
-		return;
-	target = sp.pos + sp.len - lag;
-	target -= target % st->frame_len;
-	if (target > sp.pos)
-		udaq_reader_skip_to(c->reader, target);
+	return used ? (nmsg ? nmsg : (size_t)-1) : 0;
 }
 
 /* Set up the next unit, if there is anything to send. Return true if so. */
 static bool build_unit(struct net_sink *ns, struct client *c)
 {
-	struct udaq_frame fr;
 	size_t got;
 	int ret;
 
@@ -686,28 +677,40 @@ static bool build_unit(struct net_sink *ns, struct client *c)
 	/* udaq_digitizer_start() resets the readers: hands off until it is done. */
 	if (c->state == C_STREAM && c->reader && !c->limit_done &&
 	    atomic_load(&ns->stream->started)) {
-		resync_if_lapped(ns, c);
-		ret = udaq_frame_next(c->reader, ns->stream->frame_len, &fr);
+		/*
+		 * One peek per unit: a client lapped by the device moves to a
+		 * frame a few batches behind it (docs/stream-protocol.md, "Slow
+		 * clients"), the skip reported as this client's slowness.
+		 */
+		c->batch = (struct udaq_frame_batch){
+			.frames = c->frames,
+			.max_frames = unit_frames(ns, c),
+			.frame_len = ns->stream->frame_len,
+			.max_lag = 4 * ns->max_pending,
+			.flags = UDAQ_FRAME_BATCH_CONTIGUOUS,
+		};
+		ret = udaq_frame_batch_peek(c->reader, &c->batch);
 		if (ret < 0) {
 			/* Checked intact yet malformed: the stream cannot be trusted. */
 			daqd_log(DAQD_LOG_ERR, "net: client %llu: corrupt frame in the ring (%s)",
 				 (unsigned long long)c->id, strerror(-ret));
 			c->fatal = -EIO;
 		} else if (ret > 0) {
-			account_gap(ns, c, &fr);
-			got = gather(ns, c, &fr);
+			account_gap(ns, c, &c->frames[0]);
+			got = gather(ns, c);
 			if (got == (size_t)-1) {
 				/* Frames with nothing for this client (decimation). */
-				udaq_reader_release(c->reader, c->ring_bytes);
+				udaq_frame_batch_release(c->reader, &c->batch, c->batch_frames);
 				c->next_dev = c->batch_end;
 			} else if (got && c->zero_copy) {
 				c->verdict = V_CHECK;
 			} else if (got) {
 				/* Copied: check now, then the data is ours. */
-				if (udaq_reader_check(c->reader, &c->span, c->ring_bytes)) {
+				if (udaq_frame_batch_check(c->reader, &c->batch)) {
 					c->niov = 1;	/* torn: drop it, the reader resyncs */
 				} else {
-					udaq_reader_release(c->reader, c->ring_bytes);
+					udaq_frame_batch_release(c->reader, &c->batch,
+								 c->batch_frames);
 					c->data_msgs += c->batch_msgs;
 					dqs_encode_commit(c->tail, c->data_msgs);
 					c->iov[c->niov++] = (struct iovec){ c->tail, sizeof(c->tail) };
@@ -766,10 +769,10 @@ static void finish_unit(struct net_sink *ns, struct client *c)
 
 	c->in_flight = false;
 	if (v == V_CHECK)
-		v = udaq_reader_check(c->reader, &c->span, c->ring_bytes) ? V_ABORT : V_COMMIT;
+		v = udaq_frame_batch_check(c->reader, &c->batch) ? V_ABORT : V_COMMIT;
 	if (v == V_COMMIT) {
 		if (c->verdict == V_CHECK) {
-			udaq_reader_release(c->reader, c->ring_bytes);
+			udaq_frame_batch_release(c->reader, &c->batch, c->batch_frames);
 			c->data_msgs += c->batch_msgs;
 			dqs_encode_commit(c->tail, c->data_msgs);
 			ctl_add(c, c->tail, sizeof(c->tail));
