@@ -119,6 +119,14 @@ static int parse_batch(const struct udaq_reader *reader, const struct udaq_span 
 		struct udaq_frame *fr = &b->frames[n];
 		size_t left = span->len - off;
 
+		/*
+		 * Frames of one fixed length carry equal payloads: end the batch
+		 * at the budget without parsing a frame it would leave out (the
+		 * next peek parses it anyway).
+		 */
+		if (n && b->max_payload && b->frame_len &&
+		    payload + b->frames[n - 1].payload_len > b->max_payload)
+			break;
 		fr->frame_len = 0;
 		ret = udaq_frame_parse(p + off, left, fr);
 		/* A header announcing an impossible length is bad before it is whole. */
