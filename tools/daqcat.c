@@ -46,15 +46,10 @@ struct opts {
 
 /* The SigMF output of one acquisition. */
 struct sigmf_out {
-	int dirfd;
-	int data_fd;
-	char stem[128];
-	struct daqd_sigmf_meta meta;
-	uint64_t file_samples;
+	struct daqd_sigmf_file f;	/* the writer daqd's recorder uses */
 	uint64_t next;			/* device index after the last sample */
 	uint64_t pending_lost;		/* gap samples before the next DATA */
 	bool have_next;
-	struct timespec last_flush;
 	char recorder[64];
 	char hw[DQS_HELLO_STR_MAX + 1];
 	char datatype[DQS_HELLO_STR_MAX + 1];
@@ -252,74 +247,40 @@ static void print_hello(const struct dqs_hello *h)
 
 /* ---- SigMF output --------------------------------------------------------- */
 
-static int sigmf_flush(struct sigmf_out *s, bool complete)
-{
-	struct json_object *obj;
-	char name[160];
-	int ret;
-
-	if (s->data_fd < 0)
-		return 0;
-	obj = daqd_sigmf_meta_json(&s->meta, s->file_samples, complete);
-	if (!obj)
-		return -ENOMEM;
-	snprintf(name, sizeof(name), "%s.sigmf-meta", s->stem);
-	ret = daqd_sigmf_write_meta(s->dirfd, name, obj, false);
-	json_object_put(obj);
-	clock_gettime(CLOCK_MONOTONIC, &s->last_flush);
-	return ret;
-}
-
-static int sigmf_close(struct sigmf_out *s)
-{
-	int ret;
-
-	if (s->data_fd < 0)
-		return 0;
-	ret = sigmf_flush(s, true);
-	if (close(s->data_fd) && !ret)
-		ret = -errno;
-	s->data_fd = -1;
-	daqd_sigmf_meta_clear(&s->meta);
-	return ret;
-}
-
 static int sigmf_open(struct sigmf_out *s, const struct dqs_hello *h)
 {
-	char name[160], stamp[32];
+	char stem[128], stamp[32];
 	time_t t = (time_t)(h->start_unix_ns / 1000000000);
 	struct tm tm;
+	int ret;
 
 	gmtime_r(&t, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	snprintf(s->stem, sizeof(s->stem), "daqcat-%s-acq%" PRIu64, stamp, h->acq_id);
-	snprintf(name, sizeof(name), "%s.sigmf-data", s->stem);
-	s->data_fd = openat(s->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (s->data_fd < 0)
-		return -errno;
+	snprintf(stem, sizeof(stem), "daqcat-%s-acq%" PRIu64, stamp, h->acq_id);
+	ret = daqd_sigmf_file_open(&s->f, stem);
+	if (ret)
+		return ret;
 	snprintf(s->hw, sizeof(s->hw), "%s", h->device);
 	snprintf(s->datatype, sizeof(s->datatype), "%s", h->datatype);
-	memset(&s->meta, 0, sizeof(s->meta));
-	s->meta.datatype = s->datatype;
-	s->meta.sample_rate = h->sample_rate / h->decimation;
-	s->meta.num_channels = h->nchan;
-	s->meta.hw = s->hw;
-	s->meta.recorder = s->recorder;
-	s->meta.acq_id = h->acq_id;
-	s->file_samples = 0;
+	s->f.meta.datatype = s->datatype;
+	s->f.meta.sample_rate = h->sample_rate / h->decimation;
+	s->f.meta.num_channels = h->nchan;
+	s->f.meta.hw = s->hw;
+	s->f.meta.recorder = s->recorder;
+	s->f.meta.acq_id = h->acq_id;
 	s->have_next = false;
 	s->pending_lost = 0;
 	return 0;
 }
 
+/* When device sample @index was taken, by the HELLO's clock. */
 static struct timespec sample_time(const struct dqs_hello *h, uint64_t index,
 				   uint64_t ts_ns)
 {
-	uint64_t ns = h->sample_rate ? (uint64_t)((double)index * 1e9 / h->sample_rate) : ts_ns;
-	int64_t t = h->start_unix_ns + (int64_t)ns;
-	struct timespec ts = { .tv_sec = t / 1000000000, .tv_nsec = t % 1000000000 };
+	struct timespec start = { .tv_sec = h->start_unix_ns / 1000000000,
+				  .tv_nsec = h->start_unix_ns % 1000000000 };
 
-	return ts;
+	return daqd_sigmf_sample_time(&start, h->sample_rate, index, ts_ns);
 }
 
 static int sigmf_data(struct sigmf_out *s, const struct dqs_hello *h, const struct dqs_data *d)
@@ -328,20 +289,20 @@ static int sigmf_data(struct sigmf_out *s, const struct dqs_hello *h, const stru
 	int ret = 0;
 
 	/* A new segment wherever the device index does not continue. */
-	if (s->file_samples == 0 || !s->have_next || d->first_sample != s->next)
-		ret = daqd_sigmf_add_capture(&s->meta, s->file_samples, d->first_sample, &when);
+	if (s->f.samples == 0 || !s->have_next || d->first_sample != s->next)
+		ret = daqd_sigmf_add_capture(&s->f.meta, s->f.samples, d->first_sample, &when);
 	if (!ret && s->pending_lost)
-		ret = daqd_sigmf_add_gap(&s->meta, s->file_samples, s->pending_lost, d->first_sample);
+		ret = daqd_sigmf_add_gap(&s->f.meta, s->f.samples, s->pending_lost, d->first_sample);
 	s->pending_lost = 0;
 	if (!ret)
-		ret = daqd_write_all(s->data_fd, d->samples, dqs_data_payload_len(d->nsamples, d->nchan));
+		ret = daqd_write_all(s->f.data_fd, d->samples, dqs_data_payload_len(d->nsamples, d->nchan));
 	if (ret)
 		return ret;
-	s->file_samples += d->nsamples;
+	s->f.samples += d->nsamples;
 	s->next = d->first_sample + (uint64_t)d->nsamples * h->decimation;
 	s->have_next = true;
-	if (now_s() - ((double)s->last_flush.tv_sec + (double)s->last_flush.tv_nsec / 1e9) > 1.0)
-		ret = sigmf_flush(s, false);
+	if (now_s() - ((double)s->f.last_flush.tv_sec + (double)s->f.last_flush.tv_nsec / 1e9) > 1.0)
+		ret = daqd_sigmf_file_flush(&s->f, false);
 	return ret;
 }
 
@@ -361,7 +322,7 @@ static void print_text(const struct dqs_hello *h, const struct dqs_data *d)
 
 int main(int argc, char **argv)
 {
-	struct sigmf_out so = { .dirfd = -1, .data_fd = -1 };
+	struct sigmf_out so = { .f = { .dirfd = -1, .data_fd = -1 } };
 	struct dqs_request rq = { 0 };
 	struct dqs_verify v = { 0 };
 	struct dqs_client *c = NULL;
@@ -387,8 +348,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "daqcat: output directory %s: %s\n", o.outdir, strerror(-ret));
 			return 3;
 		}
-		so.dirfd = open(o.outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (so.dirfd < 0) {
+		so.f.dirfd = open(o.outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (so.f.dirfd < 0) {
 			fprintf(stderr, "daqcat: output directory %s: %s\n", o.outdir, strerror(errno));
 			return 3;
 		}
@@ -440,11 +401,11 @@ int main(int argc, char **argv)
 				print_hello(hello);
 			dqs_verify_start(&v, hello, true);
 			if (o.outdir) {
-				sigmf_close(&so);
+				daqd_sigmf_file_close(&so.f);
 				ret = sigmf_open(&so, hello);
 				if (ret) {
 					fprintf(stderr, "daqcat: creating %s/%s.sigmf-data: %s\n",
-						o.outdir, so.stem, strerror(-ret));
+						o.outdir, so.f.stem, strerror(-ret));
 					status = 3;
 					break;
 				}
@@ -474,9 +435,9 @@ int main(int argc, char **argv)
 					ev.end.end_sample, dqs_end_reason_name(ev.end.reason));
 			if (o.outdir) {
 				/* GAPs right before END: lost after the last sample, as the recorder notes it. */
-				so.meta.trailing_lost = so.pending_lost;
+				so.f.meta.trailing_lost = so.pending_lost;
 				so.pending_lost = 0;
-				sigmf_close(&so);
+				daqd_sigmf_file_close(&so.f);
 			}
 			if (!o.follow)
 				break;
@@ -494,7 +455,7 @@ int main(int argc, char **argv)
 			ret = sigmf_data(&so, hello, &ev.data);
 			if (ret) {
 				fprintf(stderr, "daqcat: writing %s/%s.sigmf-data: %s\n", o.outdir,
-					so.stem, strerror(-ret));
+					so.f.stem, strerror(-ret));
 				status = 3;
 				break;
 			}
@@ -514,8 +475,8 @@ int main(int argc, char **argv)
 	}
 	if (o.text)
 		fflush(stdout);
-	if (o.outdir && sigmf_close(&so)) {
-		fprintf(stderr, "daqcat: finishing %s: metadata not written\n", so.stem);
+	if (o.outdir && daqd_sigmf_file_close(&so.f)) {
+		fprintf(stderr, "daqcat: finishing %s: metadata not written\n", so.f.stem);
 		status = 3;
 	}
 	bad = dqs_verify_errors(&v);
@@ -544,7 +505,7 @@ int main(int argc, char **argv)
 			status = 1;
 	}
 	dqs_client_close(c);
-	if (so.dirfd >= 0)
-		close(so.dirfd);
+	if (so.f.dirfd >= 0)
+		close(so.f.dirfd);
 	return status;
 }
