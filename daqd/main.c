@@ -38,18 +38,13 @@ struct loop {
 	int exit_code;
 };
 
-static bool is_sim_spec(const char *spec)
-{
-	return !strcmp(spec, "sim") || !strncmp(spec, "sim:", 4);
-}
-
 /* "sim" gets its ring size from the settings unless the spec names one. */
 static char *device_spec(const struct daqd_config *cfg)
 {
 	char *spec;
 	int n;
 
-	if (!is_sim_spec(cfg->device) || strstr(cfg->device, "ring="))
+	if (!udaq_sim_spec_options(cfg->device) || strstr(cfg->device, "ring="))
 		return strdup(cfg->device);
 	n = asprintf(&spec, "%s%sring=%llu", cfg->device,
 		     cfg->device[3] == ':' ? "," : ":",
@@ -446,7 +441,7 @@ int main(int argc, char **argv)
 		daqd_config_free(&d.cfg);
 		return 2;
 	}
-	if (is_sim_spec(d.cfg.device)) {
+	if (udaq_sim_spec_options(d.cfg.device)) {
 		char *spec = device_spec(&d.cfg);
 
 		ret = spec ? udaq_sim_options_check(spec, err, sizeof(err)) : -ENOMEM;
