@@ -19,7 +19,6 @@
 #include <unistd.h>
 
 #include <uio_daq/frame.h>
-#include <uio_daq/refdaq.h>
 
 #include "daemon.h"
 #include "log.h"
@@ -52,23 +51,7 @@ static char *device_spec(const struct daqd_config *cfg)
 	return n < 0 ? NULL : spec;
 }
 
-/*
- * The driver's default frame (docs/refdaq.md): 1024 samples, halved until
- * four frames fit in the ring. daqd sets it explicitly because it counts
- * samples as frames x frame_samples + lost (the --duration limit).
- */
-static uint32_t default_frame_samples(uint32_t nchan, size_t ring_size)
-{
-	uint32_t fs = REFDAQ_FRAME_SAMPLES_DEFAULT;
-
-	while (fs > 1 && ((UDAQ_FRAME_HDR_LEN + (size_t)fs * nchan * 2 +
-			   UDAQ_FRAME_ALIGN - 1) & ~(size_t)(UDAQ_FRAME_ALIGN - 1)) >
-	       ring_size / 4)
-		fs /= 2;
-	return fs;
-}
-
-static void fill_digitizer_config(const struct daqd_config *cfg, size_t ring_size,
+static void fill_digitizer_config(const struct daqd_config *cfg,
 				  struct udaq_digitizer_config *dc)
 {
 	bool freerun = cfg->freerun || cfg->rate == 0;
@@ -77,9 +60,8 @@ static void fill_digitizer_config(const struct daqd_config *cfg, size_t ring_siz
 	dc->sample_rate = freerun ? 0 : cfg->rate;
 	dc->chan_mask = cfg->channels >= 32 ? 0xffffffffu : (1u << cfg->channels) - 1;
 	dc->format = UDAQ_FORMAT_I16LE;
-	/* Explicit, so that samples = frames x frame_samples + lost holds. */
-	dc->frame_samples = cfg->frame_samples ? cfg->frame_samples :
-			    default_frame_samples(cfg->channels, ring_size);
+	/* 0: the driver's default, asked back by daqd_acq_init(). */
+	dc->frame_samples = cfg->frame_samples;
 	dc->policy = cfg->policy;
 	dc->irq_threshold = cfg->irq_threshold;
 	dc->irq_timeout_us = cfg->irq_timeout_us;
@@ -119,7 +101,7 @@ static int open_device(struct daqd *d)
 			 ret == -ENODEV ? "no driver for this device" : strerror(-ret));
 		return ret;
 	}
-	fill_digitizer_config(&d->cfg, udaq_digitizer_caps(d->dg)->ring_size, &d->dcfg);
+	fill_digitizer_config(&d->cfg, &d->dcfg);
 	ret = udaq_digitizer_config_check(d->dg, &d->dcfg, msg, sizeof(msg));
 	if (ret) {
 		daqd_log(DAQD_LOG_ERR, "device '%s' cannot do these settings: %s",

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "drivers/edu.h"
+#include "export.h"
 #include "stream_internal.h"
 
 static const struct udaq_digitizer_ops *const drivers[] = {
@@ -131,4 +132,9 @@ struct udaq_dev *udaq_digitizer_dev(struct udaq_digitizer *dg)
 size_t udaq_digitizer_frame_len(const struct udaq_digitizer *dg)
 {
 	return dg ? dg->ops->frame_len(dg) : 0;
+}
+
+UDAQ_API uint32_t udaq_digitizer_frame_samples(const struct udaq_digitizer *dg)
+{
+	return dg ? dg->ops->frame_samples(dg) : 0;
 }

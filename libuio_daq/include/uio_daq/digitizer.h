@@ -334,6 +334,15 @@ int udaq_frame_batch_release(struct udaq_reader *reader,
  */
 size_t udaq_digitizer_frame_len(const struct udaq_digitizer *dg);
 
+/**
+ * udaq_digitizer_frame_samples() - samples per channel in every frame with
+ * the current config, the driver's default resolved when it asked for 0
+ * (0 before configure). Frames written = samples produced / this, for a
+ * program that counts samples. Thread safety: any thread, not racing with
+ * configure.
+ */
+uint32_t udaq_digitizer_frame_samples(const struct udaq_digitizer *dg);
+
 #ifdef __cplusplus
 }
 #endif
