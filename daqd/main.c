@@ -2,7 +2,8 @@
 /*
  * daqd: set up (settings, device, sinks, control socket, privileges), run
  * the control loop (signals, timer, control requests, end of acquisition),
- * shut down cleanly with a summary.
+ * shut down cleanly with a summary. The control commands themselves are in
+ * commands.c.
  *
  * Threads: this one (control), the acquisition thread (acq.c), one per
  * sink. Signals are blocked in all of them and read here via signalfd, so
@@ -20,12 +21,12 @@
 
 #include <uio_daq/frame.h>
 
+#include "commands.h"
 #include "daemon.h"
 #include "log.h"
 #include "notify.h"
 #include "privdrop.h"
 #include "recorder.h"
-#include "simfault.h"
 #include "stdout_sink.h"
 #include "stream_server.h"
 
@@ -158,81 +159,6 @@ static int create_sinks(struct daqd *d)
 	return 0;
 }
 
-static void rotate_all(struct daqd *d)
-{
-	for (size_t i = 0; i < d->nsinks; i++)
-		if (d->sinks[i]->ops->rotate)
-			d->sinks[i]->ops->rotate(d->sinks[i]);
-}
-
-static struct json_object *ok_reply(void)
-{
-	struct json_object *o = json_object_new_object();
-
-	if (o)
-		json_object_object_add(o, "ok", json_object_new_boolean(1));
-	return o;
-}
-
-static struct json_object *handle_request(void *arg, const char *cmd,
-					  struct json_object *req)
-{
-	struct loop *lp = arg;
-	struct daqd *d = lp->d;
-	int ret;
-
-	if (!strcmp(cmd, "status"))
-		return daqd_status_json(d, false);
-	if (!strcmp(cmd, "stats"))
-		return daqd_status_json(d, true);
-	if (!strcmp(cmd, "start")) {
-		if (atomic_load(&d->acq.state) == DAQD_ACQ_RUNNING)
-			return daqd_control_error("start: the acquisition is already running");
-		daqd_acq_stop(&d->acq);	/* reap a run that ended by itself */
-		ret = daqd_acq_start(&d->acq);
-		if (ret)
-			return daqd_control_error("start: %s", strerror(-ret));
-		daqd_log(DAQD_LOG_INFO, "acquisition %llu started (control request)",
-			 (unsigned long long)d->acq.stream.acq_id);
-		return ok_reply();
-	}
-	if (!strcmp(cmd, "stop")) {
-		if (atomic_load(&d->acq.state) != DAQD_ACQ_RUNNING &&
-		    !d->acq.thread_running)
-			return daqd_control_error("stop: the acquisition is not running");
-		daqd_acq_stop(&d->acq);
-		daqd_log(DAQD_LOG_INFO, "acquisition stopped (control request)");
-		daqd_summary(d);
-		return ok_reply();
-	}
-	if (!strcmp(cmd, "rotate")) {
-		rotate_all(d);
-		return ok_reply();
-	}
-	if (!strcmp(cmd, "sim-fault")) {
-		struct json_object *f;
-		const char *name;
-
-		if (!json_object_object_get_ex(req, "fault", &f) ||
-		    !json_object_is_type(f, json_type_string))
-			return daqd_control_error("sim-fault: missing \"fault\" string (%s)",
-						  daqd_sim_fault_names);
-		name = json_object_get_string(f);
-		ret = daqd_sim_fault(d->dev, name);
-		if (ret == -ENOTSUP)
-			return daqd_control_error("sim-fault: the device is not the simulator");
-		if (ret == -EINVAL)
-			return daqd_control_error("sim-fault: unknown fault '%.64s' (%s)", name,
-						  daqd_sim_fault_names);
-		if (ret)
-			return daqd_control_error("sim-fault: %s", strerror(-ret));
-		daqd_log(DAQD_LOG_INFO, "simulator fault '%s' injected (control request)", name);
-		return ok_reply();
-	}
-	return daqd_control_error("unknown command '%.64s' (known: status, stats, start, stop, rotate, sim-fault)",
-				  cmd);
-}
-
 static void on_tick(struct loop *lp, bool tty, double *next_log, double *next_notify,
 		    uint64_t *last_beat)
 {
@@ -333,7 +259,7 @@ static int run(struct daqd *d)
 			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 				if (si.ssi_signo == SIGHUP) {
 					daqd_log(DAQD_LOG_INFO, "SIGHUP: rotating files");
-					rotate_all(d);
+					daqd_rotate_all(d);
 				} else {
 					daqd_log(DAQD_LOG_INFO, "%s: stopping",
 						 strsignal((int)si.ssi_signo));
@@ -391,7 +317,6 @@ static int run(struct daqd *d)
 int main(int argc, char **argv)
 {
 	struct daqd d;
-	struct loop lp = { .d = &d };
 	char err[512];
 	sigset_t mask;
 	int ret, code = 1;
@@ -459,8 +384,8 @@ int main(int argc, char **argv)
 	}
 	d.acq_ready = true;
 	if (d.cfg.socket_path && d.cfg.socket_path[0]) {
-		ret = daqd_control_open(d.cfg.socket_path, d.cfg.socket_group, handle_request,
-					&lp, &d.ctl, err, sizeof(err));
+		ret = daqd_control_open(d.cfg.socket_path, d.cfg.socket_group, daqd_command,
+					&d, &d.ctl, err, sizeof(err));
 		if (ret) {
 			daqd_log(DAQD_LOG_ERR, "%s", err);
 			goto out;
