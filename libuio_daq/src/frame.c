@@ -232,32 +232,38 @@ UDAQ_API int udaq_frame_batch_peek(struct udaq_reader *reader, struct udaq_frame
 	return 0;	/* the device keeps overrunning us; try again later */
 }
 
+/* Has the device overwritten the @len bytes at stream position @pos? */
+static int check_at(const struct udaq_reader *reader, uint64_t pos, size_t len)
+{
+	struct udaq_span span = { .data = NULL, .len = len, .pos = pos, .lost = 0 };
+
+	return udaq_reader_check(reader, &span, len);
+}
+
+/* Release @len bytes, which must start where the reader is. */
+static int release_at(struct udaq_reader *reader, uint64_t pos, size_t len)
+{
+	/* Releasing frames the reader is not at would consume other bytes. */
+	if (udaq_reader_pos(reader) != pos)
+		return -EINVAL;
+	return udaq_reader_release(reader, len);
+}
+
 UDAQ_API int udaq_frame_batch_check(const struct udaq_reader *reader,
 				    const struct udaq_frame_batch *b)
 {
-	struct udaq_span span;
-
 	if (!reader || !b)
 		return -EINVAL;
-	span.data = NULL;
-	span.len = b->bytes;
-	span.pos = b->pos;
-	span.lost = 0;
-	return udaq_reader_check(reader, &span, b->bytes);
+	return check_at(reader, b->pos, b->bytes);
 }
 
 UDAQ_API int udaq_frame_batch_release(struct udaq_reader *reader,
 				      const struct udaq_frame_batch *b, size_t nframes)
 {
-	size_t len;
-
 	if (!reader || !b || nframes > b->nframes)
 		return -EINVAL;
-	/* Releasing a batch the reader is not at would consume other bytes. */
-	if (udaq_reader_pos(reader) != b->pos)
-		return -EINVAL;
-	len = nframes == b->nframes ? b->bytes : (size_t)(b->frames[nframes].pos - b->pos);
-	return udaq_reader_release(reader, len);
+	return release_at(reader, b->pos, nframes == b->nframes ? b->bytes :
+			  (size_t)(b->frames[nframes].pos - b->pos));
 }
 
 UDAQ_API int udaq_frame_next(struct udaq_reader *reader, size_t frame_len,
@@ -273,23 +279,14 @@ UDAQ_API int udaq_frame_next(struct udaq_reader *reader, size_t frame_len,
 
 UDAQ_API int udaq_frame_check(const struct udaq_reader *reader, const struct udaq_frame *fr)
 {
-	struct udaq_span span;
-
 	if (!reader || !fr)
 		return -EINVAL;
-	span.data = NULL;
-	span.len = fr->frame_len;
-	span.pos = fr->pos;
-	span.lost = 0;
-	return udaq_reader_check(reader, &span, fr->frame_len);
+	return check_at(reader, fr->pos, fr->frame_len);
 }
 
 UDAQ_API int udaq_frame_release(struct udaq_reader *reader, const struct udaq_frame *fr)
 {
 	if (!reader || !fr)
 		return -EINVAL;
-	/* Releasing a frame the reader is not at would consume other bytes. */
-	if (udaq_reader_pos(reader) != fr->pos)
-		return -EINVAL;
-	return udaq_reader_release(reader, fr->frame_len);
+	return release_at(reader, fr->pos, fr->frame_len);
 }

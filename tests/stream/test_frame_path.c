@@ -255,6 +255,29 @@ static void wait_frames(struct daqd_sink *s, uint64_t frames)
 	assert_int_equal(atomic_load(&s->c.frames), frames);
 }
 
+/*
+ * Start @s on the fixture's acquisition and feed it frames in rounds (so
+ * that there are several batches), each consumed before the next. Return
+ * the calls counted, before the stop (which may look at the ring itself).
+ */
+static struct counts feed(struct fixture *x, struct daqd_sink *s)
+{
+	struct counts c;
+
+	memset(&cnt, 0, sizeof(cnt));
+	assert_int_equal(s->ops->start(s, &x->st), 0);
+	atomic_store(&x->st.started, true);
+	for (int r = 0; r < ROUNDS; r++) {
+		add_frames(x, PER_ROUND);
+		daqd_sink_wake(s);
+		wait_frames(s, x->nframes);
+	}
+	c = snapshot();
+	atomic_store(&x->st.end_sample, x->nframes * FS);
+	atomic_store(&x->st.end_reason, DAQD_END_STOPPED);
+	return c;
+}
+
 /* ---- stdout --------------------------------------------------------------- */
 
 static void *drain_pipe(void *arg)
@@ -280,17 +303,7 @@ static void test_stdout(void **state)
 	assert_int_equal(pipe(p), 0);
 	pthread_create(&th, NULL, drain_pipe, &p[0]);
 	assert_int_equal(daqd_stdout_sink_new(p[1], &s), 0);
-	memset(&cnt, 0, sizeof(cnt));
-	assert_int_equal(s->ops->start(s, &x.st), 0);
-	atomic_store(&x.st.started, true);
-	/* Frames arrive in rounds, so that there are several batches. */
-	for (int r = 0; r < ROUNDS; r++) {
-		add_frames(&x, PER_ROUND);
-		daqd_sink_wake(s);
-		wait_frames(s, x.nframes);
-	}
-	c = snapshot();
-	atomic_store(&x.st.end_sample, x.nframes * FS);
+	c = feed(&x, s);
 	s->ops->stop(s);
 	s->ops->destroy(s);
 	close(p[1]);
@@ -380,18 +393,7 @@ static void test_network(void **state)
 	assert_int_equal(daqd_net_address(s, 0, cl.addr, sizeof(cl.addr)), 0);
 	pthread_create(&th, NULL, client_thread, &cl);
 	wait_request(s);
-	memset(&cnt, 0, sizeof(cnt));
-	assert_int_equal(s->ops->start(s, &x.st), 0);
-	atomic_store(&x.st.started, true);
-	for (int r = 0; r < ROUNDS; r++) {
-		add_frames(&x, PER_ROUND);
-		daqd_sink_wake(s);
-		wait_frames(s, x.nframes);
-	}
-	/* Before the stop, which looks at what the client left (nothing). */
-	c = snapshot();
-	atomic_store(&x.st.end_sample, x.nframes * FS);
-	atomic_store(&x.st.end_reason, DAQD_END_STOPPED);
+	c = feed(&x, s);
 	s->ops->stop(s);
 	pthread_join(th, NULL);
 	s->ops->destroy(s);

@@ -163,6 +163,18 @@ static void test_parse_malformed(void **state)
 	assert_int_equal(udaq_frame_parse(buf, len, &fr), 1);
 }
 
+/* Frames @from to @to - 1, each at its place (seq x frame length) in @f. */
+static void write_frames(struct fake_ring *f, uint64_t from, uint64_t to,
+			 uint32_t ns, uint32_t mask)
+{
+	unsigned char tmp[128];
+
+	for (uint64_t k = from; k < to; k++) {
+		make_frame(tmp, k, ns, mask);
+		fake_ring_write(f, k * flen(ns, mask), tmp, flen(ns, mask));
+	}
+}
+
 /* Frames through a reader, including one straddling the ring's end. */
 static void test_next_and_release(void **state)
 {
@@ -240,8 +252,7 @@ static void test_lossy_resync(void **state)
 	struct udaq_ring *ring;
 	struct udaq_frame fr;
 	struct fake_ring f;
-	unsigned char tmp[128];
-	uint64_t seq, nframes = 100, w, oldest, first_boundary;
+	uint64_t nframes = 100, w, oldest, first_boundary;
 
 	(void)state;
 	fake_ring_init(&f, size);
@@ -249,10 +260,7 @@ static void test_lossy_resync(void **state)
 	assert_int_equal(udaq_ring_new(&c, &ring), 0);
 	udaq_ring_reset(ring, 0);
 	assert_int_equal(udaq_reader_new(ring, UDAQ_READER_LOSSY, &rd), 0);
-	for (seq = 0; seq < nframes; seq++) {
-		make_frame(tmp, seq, ns, mask);
-		fake_ring_write(&f, seq * fl, tmp, fl);
-	}
+	write_frames(&f, 0, nframes, ns, mask);
 	w = nframes * fl;
 	f.wr = w;
 	oldest = w - (size - guard);
@@ -292,8 +300,7 @@ static void test_lost_reported_until_release(void **state)
 	struct udaq_ring *ring;
 	struct udaq_frame fr;
 	struct fake_ring f;
-	unsigned char tmp[128];
-	uint64_t k, w, boundary;
+	uint64_t w, boundary;
 
 	(void)state;
 	fake_ring_init(&f, size);
@@ -301,10 +308,7 @@ static void test_lost_reported_until_release(void **state)
 	assert_int_equal(udaq_ring_new(&c, &ring), 0);
 	udaq_ring_reset(ring, 0);
 	assert_int_equal(udaq_reader_new(ring, UDAQ_READER_LOSSY, &rd), 0);
-	for (k = 0; k <= 100; k++) {
-		make_frame(tmp, k, ns, mask);
-		fake_ring_write(&f, k * fl, tmp, fl);
-	}
+	write_frames(&f, 0, 101, ns, mask);
 	/* W in the middle of frame 100: the overrun lands mid-frame too. */
 	w = 100 * fl + fl / 2;
 	f.wr = w;
@@ -321,10 +325,7 @@ static void test_lost_reported_until_release(void **state)
 	assert_int_equal(fr.lost_bytes, 0);
 
 	/* A second overrun, counted from where the reader had got to. */
-	for (k = 101; k < 200; k++) {
-		make_frame(tmp, k, ns, mask);
-		fake_ring_write(&f, k * fl, tmp, fl);
-	}
+	write_frames(&f, 101, 200, ns, mask);
 	f.wr = 200 * fl - 10;	/* frame 199 incomplete */
 	while (udaq_frame_next(rd, fl, &fr) == 1) {
 		assert_int_equal(udaq_frame_release(rd, &fr), 0);
@@ -447,10 +448,7 @@ static void test_batch(void **state)
 	assert_int_equal(udaq_ring_rd_ptr(ring), 8 * fl);
 
 	/* A bad frame after good ones ends the batch; next in line, it is an error. */
-	for (seq = 8; seq < 10; seq++) {
-		make_frame(tmp, seq, ns, mask);
-		fake_ring_write(&f, seq * fl, tmp, fl);
-	}
+	write_frames(&f, 8, 10, ns, mask);
 	memset(tmp, 0x5a, sizeof(tmp));
 	fake_ring_write(&f, 10 * fl, tmp, fl);
 	f.wr = 11 * fl;
@@ -483,8 +481,7 @@ static void test_batch_lossy(void **state)
 	struct udaq_reader *rd;
 	struct udaq_ring *ring;
 	struct fake_ring f;
-	unsigned char tmp[128];
-	uint64_t k, w, boundary, lost;
+	uint64_t w, boundary, lost;
 
 	(void)state;
 	fake_ring_init(&f, size);
@@ -492,10 +489,7 @@ static void test_batch_lossy(void **state)
 	assert_int_equal(udaq_ring_new(&c, &ring), 0);
 	udaq_ring_reset(ring, 0);
 	assert_int_equal(udaq_reader_new(ring, UDAQ_READER_LOSSY, &rd), 0);
-	for (k = 0; k <= 100; k++) {
-		make_frame(tmp, k, ns, mask);
-		fake_ring_write(&f, k * fl, tmp, fl);
-	}
+	write_frames(&f, 0, 101, ns, mask);
 	w = 100 * fl + fl / 2;
 	f.wr = w;
 	boundary = (w - (size - fl) + fl - 1) / fl * fl;
@@ -519,10 +513,7 @@ static void test_batch_lossy(void **state)
 
 	/* Lagging by more than half the ring and max_lag: skip, counted. */
 	lost = udaq_reader_lost(rd);
-	for (k = 101; k < 290; k++) {
-		make_frame(tmp, k, ns, mask);
-		fake_ring_write(&f, k * fl, tmp, fl);
-	}
+	write_frames(&f, 101, 290, ns, mask);
 	f.wr = 290 * fl;
 	b.max_lag = 4 * fl;
 	assert_int_equal(udaq_frame_batch_peek(rd, &b), 1);
