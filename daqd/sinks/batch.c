@@ -2,6 +2,7 @@
 #include "batch.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <uio_daq/digitizer.h>
@@ -78,6 +79,37 @@ int daqd_batch_stabilize(struct udaq_reader *reader, struct daqd_batch *b, void 
 		b->niov = 1;
 	}
 	return 0;
+}
+
+int daqd_batch_reader_new(struct daqd_sink *s, const struct daqd_stream *st,
+			  size_t batch_bytes, void **copy, size_t *copy_len,
+			  struct udaq_reader **reader)
+{
+	int ret;
+
+	if (st->policy == UDAQ_POLICY_OVERWRITE) {
+		size_t need = batch_bytes > st->frame_len ? batch_bytes : st->frame_len;
+
+		if (*copy_len < need) {
+			free(*copy);
+			*copy = malloc(need);
+			*copy_len = *copy ? need : 0;
+			if (!*copy) {
+				daqd_sink_fail(s, -ENOMEM, "no memory for the copy buffer");
+				return -ENOMEM;
+			}
+		}
+	} else {
+		free(*copy);
+		*copy = NULL;
+		*copy_len = 0;
+	}
+	/* Lossless holds the device back; under overwrite nothing can. */
+	ret = udaq_reader_new(st->ring, st->policy == UDAQ_POLICY_OVERWRITE ?
+			      UDAQ_READER_LOSSY : UDAQ_READER_LOSSLESS, reader);
+	if (ret)
+		daqd_sink_fail(s, ret, "cannot create a ring reader: %s", strerror(-ret));
+	return ret;
 }
 
 size_t daqd_iov_advance(struct iovec *iov, size_t niov, size_t start, size_t n)

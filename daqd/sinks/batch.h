@@ -84,6 +84,18 @@ int daqd_batch_release(struct udaq_reader *reader, const struct daqd_batch *b);
 int daqd_batch_stabilize(struct udaq_reader *reader, struct daqd_batch *b, void *buf);
 
 /*
+ * daqd_batch_reader_new() - The reader a file sink consumes @st with:
+ * lossless (it holds the device back), or under the overwrite policy,
+ * where nothing can, lossy, with a buffer in *@copy (*@copy_len bytes,
+ * kept from one acquisition to the next) for stable copies of batches of
+ * up to @batch_bytes (daqd_batch_stabilize()). Fails the sink on error.
+ * Return: 0 or -errno.
+ */
+int daqd_batch_reader_new(struct daqd_sink *s, const struct daqd_stream *st,
+			  size_t batch_bytes, void **copy, size_t *copy_len,
+			  struct udaq_reader **reader);
+
+/*
  * daqd_iov_advance() - Drop the first @n bytes of an iovec array in place
  * (after a short write). Return: the new start index.
  */

@@ -431,30 +431,9 @@ static int recorder_start(struct daqd_sink *s, const struct daqd_stream *st)
 	r->next_sample = 0;
 	r->out.data_fd = -1;
 	clock_gettime(CLOCK_MONOTONIC, &r->out.last_flush);
-	if (st->policy == UDAQ_POLICY_OVERWRITE) {
-		size_t need = BATCH_BYTES > st->frame_len ? BATCH_BYTES : st->frame_len;
-
-		if (r->copy_len < need) {
-			free(r->copy);
-			r->copy = malloc(need);
-			r->copy_len = r->copy ? need : 0;
-			if (!r->copy) {
-				daqd_sink_fail(s, -ENOMEM, "no memory for the copy buffer");
-				return -ENOMEM;
-			}
-		}
-	} else {
-		free(r->copy);
-		r->copy = NULL;
-		r->copy_len = 0;
-	}
-	/* Lossless holds the device back; under overwrite nothing can. */
-	ret = udaq_reader_new(st->ring, st->policy == UDAQ_POLICY_OVERWRITE ?
-			      UDAQ_READER_LOSSY : UDAQ_READER_LOSSLESS, &r->reader);
-	if (ret) {
-		daqd_sink_fail(s, ret, "cannot create a ring reader: %s", strerror(-ret));
+	ret = daqd_batch_reader_new(s, st, BATCH_BYTES, &r->copy, &r->copy_len, &r->reader);
+	if (ret)
 		return ret;
-	}
 	ret = pthread_create(&r->thread, NULL, recorder_thread, r);
 	if (ret) {
 		udaq_reader_free(r->reader);

@@ -146,30 +146,9 @@ static int stdout_start(struct daqd_sink *s, const struct daqd_stream *st)
 	daqd_sink_begin(s, st);
 	o->next_sample = 0;
 	atomic_store(&o->abort, false);
-	if (st->policy == UDAQ_POLICY_OVERWRITE) {
-		size_t need = BATCH_BYTES > st->frame_len ? BATCH_BYTES : st->frame_len;
-
-		if (o->copy_len < need) {
-			free(o->copy);
-			o->copy = malloc(need);
-			o->copy_len = o->copy ? need : 0;
-			if (!o->copy) {
-				daqd_sink_fail(s, -ENOMEM, "no memory for the copy buffer");
-				return -ENOMEM;
-			}
-		}
-	} else {
-		free(o->copy);
-		o->copy = NULL;
-		o->copy_len = 0;
-	}
-	/* Lossless holds the device back; under overwrite nothing can. */
-	ret = udaq_reader_new(st->ring, st->policy == UDAQ_POLICY_OVERWRITE ?
-			      UDAQ_READER_LOSSY : UDAQ_READER_LOSSLESS, &o->reader);
-	if (ret) {
-		daqd_sink_fail(s, ret, "cannot create a ring reader: %s", strerror(-ret));
+	ret = daqd_batch_reader_new(s, st, BATCH_BYTES, &o->copy, &o->copy_len, &o->reader);
+	if (ret)
 		return ret;
-	}
 	ret = pthread_create(&o->thread, NULL, stdout_thread, o);
 	if (ret) {
 		udaq_reader_free(o->reader);
