@@ -7,7 +7,6 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include <uio_daq/refdaq.h>
 
 #include "log.h"
 
@@ -29,8 +28,8 @@ int daqd_acq_init(struct daqd_acq *acq, struct udaq_digitizer *dg,
 	acq->dg = dg;
 	acq->sinks = sinks;
 	acq->nsinks = nsinks;
-	acq->frame_samples = dcfg->frame_samples ? dcfg->frame_samples :
-						   REFDAQ_FRAME_SAMPLES_DEFAULT;
+	/* What the driver made of the configuration, its default included. */
+	acq->frame_samples = udaq_digitizer_frame_samples(dg);
 	acq->duration = duration;
 	acq->freerun = dcfg->freerun;
 	acq->stream.ring = udaq_digitizer_ring(dg);

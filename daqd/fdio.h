@@ -7,7 +7,9 @@
 
 /*
  * daqd_write_all() - Write all @len bytes of @buf to @fd, retrying short
- * writes and EINTR (a signal must not cut a file or pipe write short).
+ * writes and EINTR (a signal must not cut a file, pipe or socket write
+ * short). A caller writing to a pipe or socket ignores SIGPIPE, so that a
+ * reader gone away is -EPIPE here.
  * Return: 0, or -errno of the failing write (e.g. -ENOSPC, -EPIPE).
  */
 int daqd_write_all(int fd, const void *buf, size_t len);

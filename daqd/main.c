@@ -2,7 +2,8 @@
 /*
  * daqd: set up (settings, device, sinks, control socket, privileges), run
  * the control loop (signals, timer, control requests, end of acquisition),
- * shut down cleanly with a summary.
+ * shut down cleanly with a summary. The control commands themselves are in
+ * commands.c.
  *
  * Threads: this one (control), the acquisition thread (acq.c), one per
  * sink. Signals are blocked in all of them and read here via signalfd, so
@@ -19,14 +20,13 @@
 #include <unistd.h>
 
 #include <uio_daq/frame.h>
-#include <uio_daq/refdaq.h>
 
+#include "commands.h"
 #include "daemon.h"
 #include "log.h"
 #include "notify.h"
 #include "privdrop.h"
 #include "recorder.h"
-#include "simfault.h"
 #include "stdout_sink.h"
 #include "stream_server.h"
 
@@ -38,18 +38,13 @@ struct loop {
 	int exit_code;
 };
 
-static bool is_sim_spec(const char *spec)
-{
-	return !strcmp(spec, "sim") || !strncmp(spec, "sim:", 4);
-}
-
 /* "sim" gets its ring size from the settings unless the spec names one. */
 static char *device_spec(const struct daqd_config *cfg)
 {
 	char *spec;
 	int n;
 
-	if (!is_sim_spec(cfg->device) || strstr(cfg->device, "ring="))
+	if (!udaq_sim_spec_options(cfg->device) || strstr(cfg->device, "ring="))
 		return strdup(cfg->device);
 	n = asprintf(&spec, "%s%sring=%llu", cfg->device,
 		     cfg->device[3] == ':' ? "," : ":",
@@ -57,23 +52,7 @@ static char *device_spec(const struct daqd_config *cfg)
 	return n < 0 ? NULL : spec;
 }
 
-/*
- * The driver's default frame (docs/refdaq.md): 1024 samples, halved until
- * four frames fit in the ring. daqd sets it explicitly because it counts
- * samples as frames x frame_samples + lost (the --duration limit).
- */
-static uint32_t default_frame_samples(uint32_t nchan, size_t ring_size)
-{
-	uint32_t fs = REFDAQ_FRAME_SAMPLES_DEFAULT;
-
-	while (fs > 1 && ((UDAQ_FRAME_HDR_LEN + (size_t)fs * nchan * 2 +
-			   UDAQ_FRAME_ALIGN - 1) & ~(size_t)(UDAQ_FRAME_ALIGN - 1)) >
-	       ring_size / 4)
-		fs /= 2;
-	return fs;
-}
-
-static void fill_digitizer_config(const struct daqd_config *cfg, size_t ring_size,
+static void fill_digitizer_config(const struct daqd_config *cfg,
 				  struct udaq_digitizer_config *dc)
 {
 	bool freerun = cfg->freerun || cfg->rate == 0;
@@ -82,9 +61,8 @@ static void fill_digitizer_config(const struct daqd_config *cfg, size_t ring_siz
 	dc->sample_rate = freerun ? 0 : cfg->rate;
 	dc->chan_mask = cfg->channels >= 32 ? 0xffffffffu : (1u << cfg->channels) - 1;
 	dc->format = UDAQ_FORMAT_I16LE;
-	/* Explicit, so that samples = frames x frame_samples + lost holds. */
-	dc->frame_samples = cfg->frame_samples ? cfg->frame_samples :
-			    default_frame_samples(cfg->channels, ring_size);
+	/* 0: the driver's default, asked back by daqd_acq_init(). */
+	dc->frame_samples = cfg->frame_samples;
 	dc->policy = cfg->policy;
 	dc->irq_threshold = cfg->irq_threshold;
 	dc->irq_timeout_us = cfg->irq_timeout_us;
@@ -124,7 +102,7 @@ static int open_device(struct daqd *d)
 			 ret == -ENODEV ? "no driver for this device" : strerror(-ret));
 		return ret;
 	}
-	fill_digitizer_config(&d->cfg, udaq_digitizer_caps(d->dg)->ring_size, &d->dcfg);
+	fill_digitizer_config(&d->cfg, &d->dcfg);
 	ret = udaq_digitizer_config_check(d->dg, &d->dcfg, msg, sizeof(msg));
 	if (ret) {
 		daqd_log(DAQD_LOG_ERR, "device '%s' cannot do these settings: %s",
@@ -179,81 +157,6 @@ static int create_sinks(struct daqd *d)
 		d->nsinks++;
 	}
 	return 0;
-}
-
-static void rotate_all(struct daqd *d)
-{
-	for (size_t i = 0; i < d->nsinks; i++)
-		if (d->sinks[i]->ops->rotate)
-			d->sinks[i]->ops->rotate(d->sinks[i]);
-}
-
-static struct json_object *ok_reply(void)
-{
-	struct json_object *o = json_object_new_object();
-
-	if (o)
-		json_object_object_add(o, "ok", json_object_new_boolean(1));
-	return o;
-}
-
-static struct json_object *handle_request(void *arg, const char *cmd,
-					  struct json_object *req)
-{
-	struct loop *lp = arg;
-	struct daqd *d = lp->d;
-	int ret;
-
-	if (!strcmp(cmd, "status"))
-		return daqd_status_json(d, false);
-	if (!strcmp(cmd, "stats"))
-		return daqd_status_json(d, true);
-	if (!strcmp(cmd, "start")) {
-		if (atomic_load(&d->acq.state) == DAQD_ACQ_RUNNING)
-			return daqd_control_error("start: the acquisition is already running");
-		daqd_acq_stop(&d->acq);	/* reap a run that ended by itself */
-		ret = daqd_acq_start(&d->acq);
-		if (ret)
-			return daqd_control_error("start: %s", strerror(-ret));
-		daqd_log(DAQD_LOG_INFO, "acquisition %llu started (control request)",
-			 (unsigned long long)d->acq.stream.acq_id);
-		return ok_reply();
-	}
-	if (!strcmp(cmd, "stop")) {
-		if (atomic_load(&d->acq.state) != DAQD_ACQ_RUNNING &&
-		    !d->acq.thread_running)
-			return daqd_control_error("stop: the acquisition is not running");
-		daqd_acq_stop(&d->acq);
-		daqd_log(DAQD_LOG_INFO, "acquisition stopped (control request)");
-		daqd_summary(d);
-		return ok_reply();
-	}
-	if (!strcmp(cmd, "rotate")) {
-		rotate_all(d);
-		return ok_reply();
-	}
-	if (!strcmp(cmd, "sim-fault")) {
-		struct json_object *f;
-		const char *name;
-
-		if (!json_object_object_get_ex(req, "fault", &f) ||
-		    !json_object_is_type(f, json_type_string))
-			return daqd_control_error("sim-fault: missing \"fault\" string (%s)",
-						  daqd_sim_fault_names);
-		name = json_object_get_string(f);
-		ret = daqd_sim_fault(d->dev, name);
-		if (ret == -ENOTSUP)
-			return daqd_control_error("sim-fault: the device is not the simulator");
-		if (ret == -EINVAL)
-			return daqd_control_error("sim-fault: unknown fault '%.64s' (%s)", name,
-						  daqd_sim_fault_names);
-		if (ret)
-			return daqd_control_error("sim-fault: %s", strerror(-ret));
-		daqd_log(DAQD_LOG_INFO, "simulator fault '%s' injected (control request)", name);
-		return ok_reply();
-	}
-	return daqd_control_error("unknown command '%.64s' (known: status, stats, start, stop, rotate, sim-fault)",
-				  cmd);
 }
 
 static void on_tick(struct loop *lp, bool tty, double *next_log, double *next_notify,
@@ -356,7 +259,7 @@ static int run(struct daqd *d)
 			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 				if (si.ssi_signo == SIGHUP) {
 					daqd_log(DAQD_LOG_INFO, "SIGHUP: rotating files");
-					rotate_all(d);
+					daqd_rotate_all(d);
 				} else {
 					daqd_log(DAQD_LOG_INFO, "%s: stopping",
 						 strsignal((int)si.ssi_signo));
@@ -414,7 +317,6 @@ static int run(struct daqd *d)
 int main(int argc, char **argv)
 {
 	struct daqd d;
-	struct loop lp = { .d = &d };
 	char err[512];
 	sigset_t mask;
 	int ret, code = 1;
@@ -446,7 +348,7 @@ int main(int argc, char **argv)
 		daqd_config_free(&d.cfg);
 		return 2;
 	}
-	if (is_sim_spec(d.cfg.device)) {
+	if (udaq_sim_spec_options(d.cfg.device)) {
 		char *spec = device_spec(&d.cfg);
 
 		ret = spec ? udaq_sim_options_check(spec, err, sizeof(err)) : -ENOMEM;
@@ -482,8 +384,8 @@ int main(int argc, char **argv)
 	}
 	d.acq_ready = true;
 	if (d.cfg.socket_path && d.cfg.socket_path[0]) {
-		ret = daqd_control_open(d.cfg.socket_path, d.cfg.socket_group, handle_request,
-					&lp, &d.ctl, err, sizeof(err));
+		ret = daqd_control_open(d.cfg.socket_path, d.cfg.socket_group, daqd_command,
+					&d, &d.ctl, err, sizeof(err));
 		if (ret) {
 			daqd_log(DAQD_LOG_ERR, "%s", err);
 			goto out;

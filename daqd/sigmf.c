@@ -255,3 +255,73 @@ int daqd_sigmf_rewrite_meta(int dirfd, const char *name, struct json_object *obj
 		ret = -errno;
 	return ret;
 }
+
+int daqd_sigmf_file_open(struct daqd_sigmf_file *f, const char *stem)
+{
+	char name[200];
+
+	snprintf(f->stem, sizeof(f->stem), "%s", stem);
+	snprintf(name, sizeof(name), "%s.sigmf-data", f->stem);
+	f->data_fd = openat(f->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (f->data_fd < 0)
+		return -errno;
+	memset(&f->meta, 0, sizeof(f->meta));
+	f->samples = 0;
+	return 0;
+}
+
+int daqd_sigmf_file_flush(struct daqd_sigmf_file *f, bool complete)
+{
+	struct json_object *obj;
+	char name[200];
+	int ret;
+
+	if (f->data_fd < 0)
+		return 0;
+	/* The samples reach the disk before the metadata that describes them. */
+	if (f->sync && fdatasync(f->data_fd))
+		return -errno;
+	obj = daqd_sigmf_meta_json(&f->meta, f->samples, complete);
+	if (!obj)
+		return -ENOMEM;
+	snprintf(name, sizeof(name), "%s.sigmf-meta", f->stem);
+	ret = daqd_sigmf_write_meta(f->dirfd, name, obj, f->sync);
+	/*
+	 * On a full disk the temporary copy cannot be made; overwriting in
+	 * place needs no new blocks, so the samples on disk stay described.
+	 */
+	if ((ret == -ENOSPC || ret == -EDQUOT) && complete)
+		ret = daqd_sigmf_rewrite_meta(f->dirfd, name, obj);
+	json_object_put(obj);
+	clock_gettime(CLOCK_MONOTONIC, &f->last_flush);
+	return ret;
+}
+
+int daqd_sigmf_file_close(struct daqd_sigmf_file *f)
+{
+	int ret;
+
+	if (f->data_fd < 0)
+		return 0;
+	ret = daqd_sigmf_file_flush(f, true);
+	if (close(f->data_fd) && !ret)
+		ret = -errno;
+	f->data_fd = -1;
+	daqd_sigmf_meta_clear(&f->meta);
+	return ret;
+}
+
+struct timespec daqd_sigmf_sample_time(const struct timespec *start, uint32_t rate,
+				       uint64_t index, uint64_t ts_ns)
+{
+	struct timespec t = *start;
+	uint64_t ns = rate ? (uint64_t)((double)index * 1e9 / rate) : ts_ns;
+
+	t.tv_sec += (time_t)(ns / 1000000000u);
+	t.tv_nsec += (long)(ns % 1000000000u);
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	return t;
+}

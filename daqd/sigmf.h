@@ -85,6 +85,59 @@ int daqd_sigmf_write_meta(int dirfd, const char *name, struct json_object *obj,
 int daqd_sigmf_rewrite_meta(int dirfd, const char *name, struct json_object *obj);
 
 /*
+ * struct daqd_sigmf_file - one SigMF recording being written: the data
+ * file and the metadata describing what it holds so far. The one writer
+ * daqd's recorder and daqcat share.
+ * @dirfd: the directory (the caller's; not closed here).
+ * @data_fd: the .sigmf-data file, -1 while none is open.
+ * @stem: file name without extension.
+ * @meta: filled by the caller after daqd_sigmf_file_open().
+ * @samples: samples (multi-channel) in the data file; the caller counts
+ *           what it wrote.
+ * @sync: fdatasync the data before every metadata update, and the
+ *        metadata itself.
+ * @last_flush: CLOCK_MONOTONIC time of the last metadata update.
+ */
+struct daqd_sigmf_file {
+	int dirfd;
+	int data_fd;
+	char stem[160];
+	struct daqd_sigmf_meta meta;
+	uint64_t samples;
+	bool sync;
+	struct timespec last_flush;
+};
+
+/*
+ * daqd_sigmf_file_open() - Create "@stem.sigmf-data" (never an existing
+ * one) and start empty metadata for it.
+ * Return: 0 or -errno.
+ */
+int daqd_sigmf_file_open(struct daqd_sigmf_file *f, const char *stem);
+
+/*
+ * daqd_sigmf_file_flush() - Store the metadata describing the samples
+ * written so far (nothing if no file is open). On a full disk the final
+ * (@complete) metadata is written over the old one in place.
+ * Return: 0 or -errno.
+ */
+int daqd_sigmf_file_flush(struct daqd_sigmf_file *f, bool complete);
+
+/*
+ * daqd_sigmf_file_close() - Store the final metadata, close the data file,
+ * free the metadata. Return: 0 or -errno (the file is closed anyway).
+ */
+int daqd_sigmf_file_close(struct daqd_sigmf_file *f);
+
+/*
+ * daqd_sigmf_sample_time() - Wall-clock time of device sample @index: from
+ * @start (the time of sample 0) at @rate Hz, or, free-running (@rate 0),
+ * @ts_ns (its frame's timestamp, ns since the start).
+ */
+struct timespec daqd_sigmf_sample_time(const struct timespec *start, uint32_t rate,
+				       uint64_t index, uint64_t ts_ns);
+
+/*
  * daqd_sigmf_format_datetime() - RFC 3339 UTC with microseconds,
  * "2026-11-25T06:48:00.123456Z". @len >= 32.
  */

@@ -10,8 +10,10 @@
  *   The acquisition thread never calls into a sink except daqd_sink_wake(),
  *   which only writes to an eventfd and never blocks. A sink waits on
  *   @wake_fd (poll it together with its own fds: sockets, timers) and then
- *   drains its reader with udaq_reader_peek()/udaq_frame_parse() (or
- *   udaq_frame_next()) and udaq_reader_release()/udaq_frame_release().
+ *   drains its reader in batches: udaq_frame_batch_peek(), then
+ *   udaq_frame_batch_check() for a reader the device may overrun, then
+ *   udaq_frame_batch_release() (the file sinks through daqd_batch_gather()
+ *   and daqd_batch_release(), sinks/batch.h).
  *
  * - LOSSLESS readers (the recorder, stdout) drive the device's read
  *   pointer: with the stop policy the device waits for them and counts what

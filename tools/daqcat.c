@@ -46,15 +46,10 @@ struct opts {
 
 /* The SigMF output of one acquisition. */
 struct sigmf_out {
-	int dirfd;
-	int data_fd;
-	char stem[128];
-	struct daqd_sigmf_meta meta;
-	uint64_t file_samples;
+	struct daqd_sigmf_file f;	/* the writer daqd's recorder uses */
 	uint64_t next;			/* device index after the last sample */
 	uint64_t pending_lost;		/* gap samples before the next DATA */
 	bool have_next;
-	struct timespec last_flush;
 	char recorder[64];
 	char hw[DQS_HELLO_STR_MAX + 1];
 	char datatype[DQS_HELLO_STR_MAX + 1];
@@ -252,74 +247,40 @@ static void print_hello(const struct dqs_hello *h)
 
 /* ---- SigMF output --------------------------------------------------------- */
 
-static int sigmf_flush(struct sigmf_out *s, bool complete)
-{
-	struct json_object *obj;
-	char name[160];
-	int ret;
-
-	if (s->data_fd < 0)
-		return 0;
-	obj = daqd_sigmf_meta_json(&s->meta, s->file_samples, complete);
-	if (!obj)
-		return -ENOMEM;
-	snprintf(name, sizeof(name), "%s.sigmf-meta", s->stem);
-	ret = daqd_sigmf_write_meta(s->dirfd, name, obj, false);
-	json_object_put(obj);
-	clock_gettime(CLOCK_MONOTONIC, &s->last_flush);
-	return ret;
-}
-
-static int sigmf_close(struct sigmf_out *s)
-{
-	int ret;
-
-	if (s->data_fd < 0)
-		return 0;
-	ret = sigmf_flush(s, true);
-	if (close(s->data_fd) && !ret)
-		ret = -errno;
-	s->data_fd = -1;
-	daqd_sigmf_meta_clear(&s->meta);
-	return ret;
-}
-
 static int sigmf_open(struct sigmf_out *s, const struct dqs_hello *h)
 {
-	char name[160], stamp[32];
+	char stem[128], stamp[32];
 	time_t t = (time_t)(h->start_unix_ns / 1000000000);
 	struct tm tm;
+	int ret;
 
 	gmtime_r(&t, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	snprintf(s->stem, sizeof(s->stem), "daqcat-%s-acq%" PRIu64, stamp, h->acq_id);
-	snprintf(name, sizeof(name), "%s.sigmf-data", s->stem);
-	s->data_fd = openat(s->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (s->data_fd < 0)
-		return -errno;
+	snprintf(stem, sizeof(stem), "daqcat-%s-acq%" PRIu64, stamp, h->acq_id);
+	ret = daqd_sigmf_file_open(&s->f, stem);
+	if (ret)
+		return ret;
 	snprintf(s->hw, sizeof(s->hw), "%s", h->device);
 	snprintf(s->datatype, sizeof(s->datatype), "%s", h->datatype);
-	memset(&s->meta, 0, sizeof(s->meta));
-	s->meta.datatype = s->datatype;
-	s->meta.sample_rate = h->sample_rate / h->decimation;
-	s->meta.num_channels = h->nchan;
-	s->meta.hw = s->hw;
-	s->meta.recorder = s->recorder;
-	s->meta.acq_id = h->acq_id;
-	s->file_samples = 0;
+	s->f.meta.datatype = s->datatype;
+	s->f.meta.sample_rate = h->sample_rate / h->decimation;
+	s->f.meta.num_channels = h->nchan;
+	s->f.meta.hw = s->hw;
+	s->f.meta.recorder = s->recorder;
+	s->f.meta.acq_id = h->acq_id;
 	s->have_next = false;
 	s->pending_lost = 0;
 	return 0;
 }
 
+/* When device sample @index was taken, by the HELLO's clock. */
 static struct timespec sample_time(const struct dqs_hello *h, uint64_t index,
 				   uint64_t ts_ns)
 {
-	uint64_t ns = h->sample_rate ? (uint64_t)((double)index * 1e9 / h->sample_rate) : ts_ns;
-	int64_t t = h->start_unix_ns + (int64_t)ns;
-	struct timespec ts = { .tv_sec = t / 1000000000, .tv_nsec = t % 1000000000 };
+	struct timespec start = { .tv_sec = h->start_unix_ns / 1000000000,
+				  .tv_nsec = h->start_unix_ns % 1000000000 };
 
-	return ts;
+	return daqd_sigmf_sample_time(&start, h->sample_rate, index, ts_ns);
 }
 
 static int sigmf_data(struct sigmf_out *s, const struct dqs_hello *h, const struct dqs_data *d)
@@ -328,20 +289,20 @@ static int sigmf_data(struct sigmf_out *s, const struct dqs_hello *h, const stru
 	int ret = 0;
 
 	/* A new segment wherever the device index does not continue. */
-	if (s->file_samples == 0 || !s->have_next || d->first_sample != s->next)
-		ret = daqd_sigmf_add_capture(&s->meta, s->file_samples, d->first_sample, &when);
+	if (s->f.samples == 0 || !s->have_next || d->first_sample != s->next)
+		ret = daqd_sigmf_add_capture(&s->f.meta, s->f.samples, d->first_sample, &when);
 	if (!ret && s->pending_lost)
-		ret = daqd_sigmf_add_gap(&s->meta, s->file_samples, s->pending_lost, d->first_sample);
+		ret = daqd_sigmf_add_gap(&s->f.meta, s->f.samples, s->pending_lost, d->first_sample);
 	s->pending_lost = 0;
 	if (!ret)
-		ret = daqd_write_all(s->data_fd, d->samples, dqs_data_payload_len(d->nsamples, d->nchan));
+		ret = daqd_write_all(s->f.data_fd, d->samples, dqs_data_payload_len(d->nsamples, d->nchan));
 	if (ret)
 		return ret;
-	s->file_samples += d->nsamples;
+	s->f.samples += d->nsamples;
 	s->next = d->first_sample + (uint64_t)d->nsamples * h->decimation;
 	s->have_next = true;
-	if (now_s() - ((double)s->last_flush.tv_sec + (double)s->last_flush.tv_nsec / 1e9) > 1.0)
-		ret = sigmf_flush(s, false);
+	if (now_s() - ((double)s->f.last_flush.tv_sec + (double)s->f.last_flush.tv_nsec / 1e9) > 1.0)
+		ret = daqd_sigmf_file_flush(&s->f, false);
 	return ret;
 }
 
@@ -359,192 +320,264 @@ static void print_text(const struct dqs_hello *h, const struct dqs_data *d)
 	}
 }
 
-int main(int argc, char **argv)
-{
-	struct sigmf_out so = { .dirfd = -1, .data_fd = -1 };
-	struct dqs_request rq = { 0 };
-	struct dqs_verify v = { 0 };
-	struct dqs_client *c = NULL;
-	const struct dqs_hello *hello = NULL;
-	struct sigaction sa = { .sa_handler = on_signal };
-	uint64_t samples = 0, gaps = 0, gap_slow = 0, gap_dev = 0, bad = 0, nmsg = 0;
+/* One run of daqcat: its options, outputs and tallies. */
+struct cat {
 	struct opts o;
-	char err[300];
-	double t0, t_end = 0;
-	int ret, status = 0;
+	struct sigmf_out so;
+	struct dqs_verify v;
+	struct dqs_client *c;
+	const struct dqs_hello *hello;
+	uint64_t samples, gaps, gap_slow, gap_dev, nmsg;
+	int status;
+};
 
-	ret = parse_args(argc, argv, &o);
-	if (ret)
-		return ret == 1 ? 0 : ret;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	snprintf(so.recorder, sizeof(so.recorder), "daqcat %s", DAQD_VERSION);
-	if (o.outdir) {
-		/* As daqd's recorder: a directory named for the recording is made. */
-		ret = daqd_mkdir_p(o.outdir, 0755);
-		if (ret) {
-			fprintf(stderr, "daqcat: output directory %s: %s\n", o.outdir, strerror(-ret));
-			return 3;
-		}
-		so.dirfd = open(o.outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (so.dirfd < 0) {
-			fprintf(stderr, "daqcat: output directory %s: %s\n", o.outdir, strerror(errno));
-			return 3;
-		}
-	}
+/* -o DIR: as daqd's recorder, a directory named for the recording is made. */
+static int open_outdir(struct cat *k)
+{
+	int ret = daqd_mkdir_p(k->o.outdir, 0755);
 
-	rq.chan_mask = o.chan_mask;
-	rq.decimation = o.decimation;
-	ret = dqs_client_connect(o.addr, &rq, o.timeout_ms, &c, err, sizeof(err));
 	if (ret) {
-		fprintf(stderr, "daqcat: %s\n", err);
+		fprintf(stderr, "daqcat: output directory %s: %s\n", k->o.outdir, strerror(-ret));
 		return 3;
 	}
-	t0 = now_s();
-	if (o.duration)
-		t_end = t0 + o.duration;
+	k->so.f.dirfd = open(k->o.outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (k->so.f.dirfd < 0) {
+		fprintf(stderr, "daqcat: output directory %s: %s\n", k->o.outdir, strerror(errno));
+		return 3;
+	}
+	return 0;
+}
 
+/*
+ * The next event, within --duration. Return 1 with @ev; 0 to stop (time is
+ * up, interrupted); -1 on an error (status set).
+ */
+static int next_event(struct cat *k, double t_end, struct dqs_event *ev)
+{
+	char err[300];
+	int ret;
+
+	if (t_end) {
+		/* A quiet server must not hold daqcat past --duration. */
+		double left_ms = (t_end - now_s()) * 1000.0 + 1.0;
+		int ms;
+
+		if (left_ms <= 1.0)
+			return 0;
+		ms = left_ms > 3600000.0 ? 3600000 : (int)left_ms;
+		dqs_client_set_timeout(k->c, k->o.timeout_ms && k->o.timeout_ms < ms ?
+				       k->o.timeout_ms : ms);
+	}
+	ret = dqs_client_next(k->c, ev, err, sizeof(err));
+	if (!ret)
+		return 1;
+	if (ret == -EINTR || interrupted)
+		return 0;
+	if (ret == -ETIMEDOUT && t_end && now_s() >= t_end)
+		return 0;	/* --duration is up, the stream was just quiet */
+	fprintf(stderr, "daqcat: %s\n", err);
+	k->status = 3;
+	return -1;
+}
+
+/* HELLO: a new acquisition, and with -o a new recording. Return 0 or -1 to stop. */
+static int on_hello(struct cat *k, const struct dqs_hello *h)
+{
+	int ret;
+
+	k->hello = h;
+	if (!k->o.quiet)
+		print_hello(h);
+	dqs_verify_start(&k->v, h, true);
+	if (!k->o.outdir)
+		return 0;
+	daqd_sigmf_file_close(&k->so.f);
+	ret = sigmf_open(&k->so, h);
+	if (ret) {
+		fprintf(stderr, "daqcat: creating %s/%s.sigmf-data: %s\n",
+			k->o.outdir, k->so.f.stem, strerror(-ret));
+		k->status = 3;
+		return -1;
+	}
+	return 0;
+}
+
+static void on_gap(struct cat *k, const struct dqs_gap *g)
+{
+	k->gaps++;
+	if (g->reason == DQS_GAP_CLIENT_SLOW)
+		k->gap_slow += g->nsamples;
+	else
+		k->gap_dev += g->nsamples;
+	if (k->o.verify)
+		dqs_verify_gap(&k->v, g);
+	k->so.pending_lost += g->nsamples;
+	if (!k->o.quiet && !k->o.text)
+		fprintf(stderr, "daqcat: gap of %" PRIu64 " samples at %" PRIu64 " (%s)\n",
+			g->nsamples, g->first_sample, dqs_gap_reason_name(g->reason));
+}
+
+/* END: the recording is complete. Return 0, or -1 to stop (no --follow). */
+static int on_end(struct cat *k, const struct dqs_end *e)
+{
+	if (k->o.verify)
+		dqs_verify_end(&k->v, e);
+	if (!k->o.quiet)
+		fprintf(stderr, "daqcat: acquisition ended at sample %" PRIu64 " (%s)\n",
+			e->end_sample, dqs_end_reason_name(e->reason));
+	if (k->o.outdir) {
+		/* GAPs right before END: lost after the last sample, as the recorder notes it. */
+		k->so.f.meta.trailing_lost = k->so.pending_lost;
+		k->so.pending_lost = 0;
+		daqd_sigmf_file_close(&k->so.f);
+	}
+	return k->o.follow ? 0 : -1;
+}
+
+/* Committed DATA, to every output asked for. Return 0, or -1 to stop. */
+static int on_data(struct cat *k, struct dqs_data *d)
+{
+	int ret;
+
+	if (k->o.max_samples && k->samples + d->nsamples > k->o.max_samples)
+		d->nsamples = (uint32_t)(k->o.max_samples - k->samples);
+	k->nmsg++;
+	k->samples += d->nsamples;
+	if (k->o.verify)
+		dqs_verify_data(&k->v, d);
+	if (k->o.outdir) {
+		ret = sigmf_data(&k->so, k->hello, d);
+		if (ret) {
+			fprintf(stderr, "daqcat: writing %s/%s.sigmf-data: %s\n", k->o.outdir,
+				k->so.f.stem, strerror(-ret));
+			k->status = 3;
+			return -1;
+		}
+	} else if (k->o.text) {
+		print_text(k->hello, d);
+	} else if (!k->o.verify) {
+		ret = daqd_write_all(STDOUT_FILENO, d->samples,
+				     dqs_data_payload_len(d->nsamples, d->nchan));
+		if (ret) {
+			if (ret != -EPIPE)
+				fprintf(stderr, "daqcat: stdout: %s\n", strerror(-ret));
+			return -1;
+		}
+	}
+	if (k->o.max_samples && k->samples >= k->o.max_samples)
+		return -1;
+	return 0;
+}
+
+/* Read events until the stream, --duration, --samples or a signal ends it. */
+static void run(struct cat *k, double t_end)
+{
 	while (!interrupted) {
 		struct dqs_event ev;
+		int ret = next_event(k, t_end, &ev);
 
-		if (t_end) {
-			/* A quiet server must not hold daqcat past --duration. */
-			double left_ms = (t_end - now_s()) * 1000.0 + 1.0;
-			int ms;
-
-			if (left_ms <= 1.0)
-				break;
-			ms = left_ms > 3600000.0 ? 3600000 : (int)left_ms;
-			dqs_client_set_timeout(c, o.timeout_ms && o.timeout_ms < ms ?
-					       o.timeout_ms : ms);
-		}
-		ret = dqs_client_next(c, &ev, err, sizeof(err));
-		if (ret) {
-			if (ret == -EINTR || interrupted)
-				break;
-			if (ret == -ETIMEDOUT && t_end && now_s() >= t_end)
-				break;	/* --duration is up, the stream was just quiet */
-			fprintf(stderr, "daqcat: %s\n", err);
-			status = 3;
+		if (ret <= 0)
 			break;
-		}
-		if (ev.type == DQS_EV_EOF) {
-			if (!o.quiet)
+		switch (ev.type) {
+		case DQS_EV_EOF:
+			if (!k->o.quiet)
 				fprintf(stderr, "daqcat: the server closed the connection\n");
+			return;
+		case DQS_EV_HELLO:
+			ret = on_hello(k, ev.hello);
+			break;
+		case DQS_EV_GAP:
+			on_gap(k, &ev.gap);
+			break;
+		case DQS_EV_END:
+			ret = on_end(k, &ev.end);
+			break;
+		default:
+			ret = on_data(k, &ev.data);
 			break;
 		}
-		if (ev.type == DQS_EV_HELLO) {
-			hello = ev.hello;
-			if (!o.quiet)
-				print_hello(hello);
-			dqs_verify_start(&v, hello, true);
-			if (o.outdir) {
-				sigmf_close(&so);
-				ret = sigmf_open(&so, hello);
-				if (ret) {
-					fprintf(stderr, "daqcat: creating %s/%s.sigmf-data: %s\n",
-						o.outdir, so.stem, strerror(-ret));
-					status = 3;
-					break;
-				}
-			}
-			continue;
-		}
-		if (ev.type == DQS_EV_GAP) {
-			gaps++;
-			if (ev.gap.reason == DQS_GAP_CLIENT_SLOW)
-				gap_slow += ev.gap.nsamples;
-			else
-				gap_dev += ev.gap.nsamples;
-			if (o.verify)
-				dqs_verify_gap(&v, &ev.gap);
-			so.pending_lost += ev.gap.nsamples;
-			if (!o.quiet && !o.text)
-				fprintf(stderr, "daqcat: gap of %" PRIu64 " samples at %" PRIu64 " (%s)\n",
-					ev.gap.nsamples, ev.gap.first_sample,
-					dqs_gap_reason_name(ev.gap.reason));
-			continue;
-		}
-		if (ev.type == DQS_EV_END) {
-			if (o.verify)
-				dqs_verify_end(&v, &ev.end);
-			if (!o.quiet)
-				fprintf(stderr, "daqcat: acquisition ended at sample %" PRIu64 " (%s)\n",
-					ev.end.end_sample, dqs_end_reason_name(ev.end.reason));
-			if (o.outdir) {
-				/* GAPs right before END: lost after the last sample, as the recorder notes it. */
-				so.meta.trailing_lost = so.pending_lost;
-				so.pending_lost = 0;
-				sigmf_close(&so);
-			}
-			if (!o.follow)
-				break;
-			continue;
-		}
+		if (ret < 0)
+			return;
+	}
+}
 
-		/* DATA, committed. */
-		if (o.max_samples && samples + ev.data.nsamples > o.max_samples)
-			ev.data.nsamples = (uint32_t)(o.max_samples - samples);
-		nmsg++;
-		samples += ev.data.nsamples;
-		if (o.verify)
-			dqs_verify_data(&v, &ev.data);
-		if (o.outdir) {
-			ret = sigmf_data(&so, hello, &ev.data);
-			if (ret) {
-				fprintf(stderr, "daqcat: writing %s/%s.sigmf-data: %s\n", o.outdir,
-					so.stem, strerror(-ret));
-				status = 3;
-				break;
-			}
-		} else if (o.text) {
-			print_text(hello, &ev.data);
-		} else if (!o.verify) {
-			ret = daqd_write_all(STDOUT_FILENO, ev.data.samples,
-					dqs_data_payload_len(ev.data.nsamples, ev.data.nchan));
-			if (ret) {
-				if (ret != -EPIPE)
-					fprintf(stderr, "daqcat: stdout: %s\n", strerror(-ret));
-				break;
-			}
-		}
-		if (o.max_samples && samples >= o.max_samples)
-			break;
-	}
-	if (o.text)
-		fflush(stdout);
-	if (o.outdir && sigmf_close(&so)) {
-		fprintf(stderr, "daqcat: finishing %s: metadata not written\n", so.stem);
-		status = 3;
-	}
-	bad = dqs_verify_errors(&v);
-	if (!o.quiet) {
+/* The summary on stderr and --verify's verdict. Return the exit status. */
+static int report(struct cat *k, double t0)
+{
+	uint64_t bad = dqs_verify_errors(&k->v);
+	const struct dqs_verify *v = &k->v;
+	int status = k->status;
+
+	if (!k->o.quiet) {
 		double dt = now_s() - t0;
 
 		fprintf(stderr, "daqcat: %" PRIu64 " samples in %" PRIu64 " messages, %.2f s"
 			" (%.1f MB/s); %" PRIu64 " gaps: %" PRIu64 " samples client-slow, %" PRIu64
 			" device-overflow; %" PRIu64 " messages voided\n",
-			samples, nmsg, dt, dt > 0 ? (double)dqs_client_bytes(c) / dt / 1e6 : 0.0,
-			gaps, gap_slow, gap_dev, dqs_client_aborted(c));
+			k->samples, k->nmsg, dt,
+			dt > 0 ? (double)dqs_client_bytes(k->c) / dt / 1e6 : 0.0,
+			k->gaps, k->gap_slow, k->gap_dev, dqs_client_aborted(k->c));
 	}
-	if (o.verify) {
-		if (bad)
-			fprintf(stderr, "daqcat: verify: FAILED, %" PRIu64 " bad samples, %" PRIu64
-				" accounting errors; first: %s\n",
-				v.bad_samples, v.bad_sequence, v.first_error);
-		else if (status)
-			fprintf(stderr, "daqcat: verify: incomplete, the stream broke off\n");
-		else if (!samples)
-			fprintf(stderr, "daqcat: verify: FAILED, no samples received\n");
-		else if (!o.quiet)
-			fprintf(stderr, "daqcat: verify: OK, every sample matches the test pattern"
-				" and every gap is accounted for\n");
-		if ((bad || !samples) && !status)
-			status = 1;
-	}
-	dqs_client_close(c);
-	if (so.dirfd >= 0)
-		close(so.dirfd);
+	if (!k->o.verify)
+		return status;
+	if (bad)
+		fprintf(stderr, "daqcat: verify: FAILED, %" PRIu64 " bad samples, %" PRIu64
+			" accounting errors; first: %s\n",
+			v->bad_samples, v->bad_sequence, v->first_error);
+	else if (status)
+		fprintf(stderr, "daqcat: verify: incomplete, the stream broke off\n");
+	else if (!k->samples)
+		fprintf(stderr, "daqcat: verify: FAILED, no samples received\n");
+	else if (!k->o.quiet)
+		fprintf(stderr, "daqcat: verify: OK, every sample matches the test pattern"
+			" and every gap is accounted for\n");
+	if ((bad || !k->samples) && !status)
+		status = 1;
 	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct cat k = { .so = { .f = { .dirfd = -1, .data_fd = -1 } } };
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct dqs_request rq = { 0 };
+	char err[300];
+	double t0, t_end = 0;
+	int ret;
+
+	ret = parse_args(argc, argv, &k.o);
+	if (ret)
+		return ret == 1 ? 0 : ret;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	snprintf(k.so.recorder, sizeof(k.so.recorder), "daqcat %s", DAQD_VERSION);
+	if (k.o.outdir) {
+		ret = open_outdir(&k);
+		if (ret)
+			return ret;
+	}
+
+	rq.chan_mask = k.o.chan_mask;
+	rq.decimation = k.o.decimation;
+	ret = dqs_client_connect(k.o.addr, &rq, k.o.timeout_ms, &k.c, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "daqcat: %s\n", err);
+		return 3;
+	}
+	t0 = now_s();
+	if (k.o.duration)
+		t_end = t0 + k.o.duration;
+	run(&k, t_end);
+	if (k.o.text)
+		fflush(stdout);
+	if (k.o.outdir && daqd_sigmf_file_close(&k.so.f)) {
+		fprintf(stderr, "daqcat: finishing %s: metadata not written\n", k.so.f.stem);
+		k.status = 3;
+	}
+	ret = report(&k, t0);
+	dqs_client_close(k.c);
+	if (k.so.f.dirfd >= 0)
+		close(k.so.f.dirfd);
+	return ret;
 }

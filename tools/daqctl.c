@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 
 #include <json-c/json.h>
 
+#include "fdio.h"
 #include "paths.h"
 #include "tools-internal.h"
 
@@ -32,22 +34,6 @@ static const char usage[] =
 "  -t, --timeout MS    give up after MS milliseconds (default 5000)\n"
 "  -j, --json          print the reply as one line of JSON\n"
 "      --raw JSON      send JSON as the request line, verbatim\n";
-
-static int send_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 int main(int argc, char **argv)
 {
@@ -136,9 +122,11 @@ int main(int argc, char **argv)
 		json_object_put(r);
 		raw = req;
 	}
-	ret = send_all(fd, raw, strlen(raw));
+	/* A daemon that goes away mid-request is an error to report, not a kill. */
+	signal(SIGPIPE, SIG_IGN);
+	ret = daqd_write_all(fd, raw, strlen(raw));
 	if (!ret)
-		ret = send_all(fd, "\n", 1);
+		ret = daqd_write_all(fd, "\n", 1);
 	if (ret) {
 		fprintf(stderr, "daqctl: sending to %s: %s\n", path, strerror(-ret));
 		return 2;

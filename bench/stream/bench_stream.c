@@ -9,7 +9,8 @@
  *   stream-8  the same with eight client processes.
  * Prints the rates, the ratios against the baseline (targets: >= 0.9 for
  * one client, >= 0.8 total for eight) and the "daemon" process CPU (sink
- * thread, acquisition thread and the simulator itself) per GiB sent.
+ * thread, acquisition thread and the simulator itself) per GiB sent, and
+ * the frames per second the sink committed to its clients.
  * Clients are separate processes, so their CPU is not the daemon's.
  *
  * Usage: bench_stream [SECONDS]   (default 2)
@@ -232,6 +233,7 @@ struct run {
 	double cpu_per_gib;	/* daemon CPU seconds per GiB sent */
 	double sink_cpu_per_gib;	/* the sink thread alone */
 	double dev_rate;	/* bytes/s the device produced */
+	double frame_rate;	/* frames/s the sink committed, all clients */
 	uint64_t gaps, aborted;
 	int errors;
 };
@@ -243,7 +245,7 @@ static int stream_run(unsigned int nclients, double seconds, struct run *out)
 	int cmd[MAX_CLIENTS][2], res[MAX_CLIENTS][2];
 	pid_t pids[MAX_CLIENTS];
 	struct udaq_digitizer_status st0, st1;
-	uint64_t bytes0, bytes1, wire_total = 0;
+	uint64_t bytes0, bytes1, frames0, frames1, wire_total = 0;
 	double t0, t1, c0, c1, s0, s1;
 	struct rig r;
 
@@ -278,6 +280,7 @@ static int stream_run(unsigned int nclients, double seconds, struct run *out)
 	usleep(200000);	/* warm up */
 	rig_status(&r, &st0);
 	bytes0 = atomic_load(&r.net->c.bytes);
+	frames0 = atomic_load(&r.net->c.frames);
 	t0 = now_s();
 	c0 = cpu_s();
 	s0 = named_thread_cpu_s("daqd-net");
@@ -286,11 +289,13 @@ static int stream_run(unsigned int nclients, double seconds, struct run *out)
 	c1 = cpu_s();
 	t1 = now_s();
 	bytes1 = atomic_load(&r.net->c.bytes);
+	frames1 = atomic_load(&r.net->c.frames);
 	rig_status(&r, &st1);
 	rig_stop(&r);
 
 	out->wire_rate = (double)(bytes1 - bytes0) / (t1 - t0);
 	out->dev_rate = (double)(st1.wr_ptr - st0.wr_ptr) / (t1 - t0);
+	out->frame_rate = (double)(frames1 - frames0) / (t1 - t0);
 	out->cpu_per_gib = (c1 - c0) / ((double)(bytes1 - bytes0) / (1u << 30));
 	out->sink_cpu_per_gib = (s1 - s0) / ((double)(bytes1 - bytes0) / (1u << 30));
 	for (unsigned int i = 0; i < nclients; i++) {
@@ -362,6 +367,7 @@ int main(int argc, char **argv)
 			printf("          (bound by the device: the sink sent %.0f%% of what the"
 			       " simulator produced, %.0f%% of it committed)\n",
 			       100.0 * r->wire_rate / r->dev_rate, 100.0 * r->payload_rate / r->dev_rate);
+		printf("          frames through the sink: %.0f frames/s\n", r->frame_rate);
 		printf("          daemon CPU %.3f s/GiB (sink thread alone %.3f s/GiB, %.2fx the"
 		       " send() loop's); client gaps %llu, voided batches %llu\n",
 		       r->cpu_per_gib, r->sink_cpu_per_gib,

@@ -2,6 +2,7 @@
 #include "batch.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <uio_daq/digitizer.h>
@@ -9,9 +10,7 @@
 int daqd_batch_gather(struct udaq_reader *reader, const struct daqd_stream *stream,
 		      size_t max_bytes, struct daqd_batch *b)
 {
-	struct udaq_span span;
-	const uint8_t *p;
-	size_t left;
+	uint64_t limit = stream->max_samples;
 	int ret;
 
 	b->niov = 0;
@@ -22,72 +21,46 @@ int daqd_batch_gather(struct udaq_reader *reader, const struct daqd_stream *stre
 	b->samples = 0;
 	b->lost_bytes = 0;
 	b->limit_reached = false;
-
-	ret = udaq_reader_peek(reader, &span);
-	if (ret < 0)
+	/* One payload piece per frame: the iovec array bounds the batch. */
+	b->fb = (struct udaq_frame_batch){
+		.frames = b->frame,
+		.max_frames = DAQD_BATCH_MAX_IOV,
+		.frame_len = stream->frame_len,
+		.max_payload = max_bytes,
+		.flags = UDAQ_FRAME_BATCH_CONTIGUOUS,
+	};
+	ret = udaq_frame_batch_peek(reader, &b->fb);
+	if (ret <= 0)
 		return ret;
-	b->lost_bytes = span.lost;
-	p = span.data;
-	left = span.len;
-	/*
-	 * A lossy reader that lost bytes may sit inside a frame: skip to the
-	 * next frame boundary (frame k starts at k * frame_len).
-	 */
-	if (stream->frame_len && span.pos % stream->frame_len) {
-		size_t skip = stream->frame_len - span.pos % stream->frame_len;
+	b->lost_bytes = b->fb.lost_bytes;
+	b->first_sample = b->frame[0].first_sample;
+	b->timestamp_ns = b->frame[0].timestamp_ns;
+	/* The sample limit is the stream's, not the library's: cut here. */
+	for (size_t i = 0; i < b->fb.nframes && !b->limit_reached; i++) {
+		const struct udaq_frame *fr = &b->frame[i];
+		uint64_t n = fr->nsamples;
 
-		if (skip > left)
-			return 0;
-		udaq_reader_release(reader, skip);
-		b->lost_bytes += skip;
-		p += skip;
-		left -= skip;
-	}
-	b->span = span;
-	b->span.data = p;
-	b->span.pos = span.pos + (span.len - left);
-	b->span.len = left;
-	while (left && b->niov < DAQD_BATCH_MAX_IOV) {
-		struct udaq_frame fr;
-		uint64_t n, limit = stream->max_samples;
-
-		ret = udaq_frame_parse(p, left, &fr);
-		/* A header the device is overwriting right now is not corrupt. */
-		if (ret < 0 && udaq_reader_check(reader, &b->span, b->span.len) == -ESTALE)
-			return -ESTALE;
-		if (ret < 0)
-			return ret;
-		if (ret == 0)
-			break;
-		if (b->frames && fr.first_sample != b->first_sample + b->samples)
-			break;	/* discontinuity: next batch */
-		if (b->frames && b->bytes + fr.payload_len > max_bytes)
-			break;
-		n = fr.nsamples;
-		if (limit && fr.first_sample + n > limit)
-			n = fr.first_sample >= limit ? 0 : limit - fr.first_sample;
-		if (b->frames == 0) {
-			b->first_sample = fr.first_sample;
-			b->timestamp_ns = fr.timestamp_ns;
-		}
+		if (limit && fr->first_sample + n > limit)
+			n = fr->first_sample >= limit ? 0 : limit - fr->first_sample;
 		if (n) {
-			b->iov[b->niov].iov_base = (void *)fr.samples;
+			b->iov[b->niov].iov_base = (void *)fr->samples;
 			b->iov[b->niov].iov_len = (size_t)n * stream->sample_bytes;
 			b->bytes += b->iov[b->niov].iov_len;
 			b->niov++;
 			b->samples += n;
 			b->payload_frames++;
 		}
-		if (n < fr.nsamples)
+		if (n < fr->nsamples)
 			b->limit_reached = true;
 		b->frames++;
-		b->ring_bytes += fr.frame_len;
-		p += fr.frame_len;
-		left -= fr.frame_len;
-		if (b->limit_reached)
-			break;
+		b->ring_bytes += fr->frame_len;
 	}
-	return b->frames ? 1 : 0;
+	return 1;
+}
+
+int daqd_batch_release(struct udaq_reader *reader, const struct daqd_batch *b)
+{
+	return udaq_frame_batch_release(reader, &b->fb, b->frames);
 }
 
 int daqd_batch_stabilize(struct udaq_reader *reader, struct daqd_batch *b, void *buf)
@@ -98,7 +71,7 @@ int daqd_batch_stabilize(struct udaq_reader *reader, struct daqd_batch *b, void 
 		memcpy(q, b->iov[i].iov_base, b->iov[i].iov_len);
 		q += b->iov[i].iov_len;
 	}
-	if (udaq_reader_check(reader, &b->span, b->ring_bytes) == -ESTALE)
+	if (udaq_frame_batch_check(reader, &b->fb) == -ESTALE)
 		return -ESTALE;
 	if (b->niov) {
 		b->iov[0].iov_base = buf;
@@ -106,6 +79,37 @@ int daqd_batch_stabilize(struct udaq_reader *reader, struct daqd_batch *b, void 
 		b->niov = 1;
 	}
 	return 0;
+}
+
+int daqd_batch_reader_new(struct daqd_sink *s, const struct daqd_stream *st,
+			  size_t batch_bytes, void **copy, size_t *copy_len,
+			  struct udaq_reader **reader)
+{
+	int ret;
+
+	if (st->policy == UDAQ_POLICY_OVERWRITE) {
+		size_t need = batch_bytes > st->frame_len ? batch_bytes : st->frame_len;
+
+		if (*copy_len < need) {
+			free(*copy);
+			*copy = malloc(need);
+			*copy_len = *copy ? need : 0;
+			if (!*copy) {
+				daqd_sink_fail(s, -ENOMEM, "no memory for the copy buffer");
+				return -ENOMEM;
+			}
+		}
+	} else {
+		free(*copy);
+		*copy = NULL;
+		*copy_len = 0;
+	}
+	/* Lossless holds the device back; under overwrite nothing can. */
+	ret = udaq_reader_new(st->ring, st->policy == UDAQ_POLICY_OVERWRITE ?
+			      UDAQ_READER_LOSSY : UDAQ_READER_LOSSLESS, reader);
+	if (ret)
+		daqd_sink_fail(s, ret, "cannot create a ring reader: %s", strerror(-ret));
+	return ret;
 }
 
 size_t daqd_iov_advance(struct iovec *iov, size_t niov, size_t start, size_t n)

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Gathering frames for zero-copy output: one peek at a reader gives many
- * frames; their payloads (without the 48-byte headers) become an iovec
- * array for a single writev(). A batch never spans a discontinuity in the
- * device sample index, so a sink can start a new segment between batches.
+ * The file sinks' view of a library frame batch (udaq_frame_batch_peek(),
+ * which does the peeking, resynchronising and loss counting): the payloads
+ * (without the 48-byte headers) as an iovec array for a single writev(),
+ * cut at the stream's sample limit. A batch never spans a discontinuity in
+ * the device sample index, so a sink can start a new segment between
+ * batches.
  */
 #ifndef DAQD_BATCH_H
 #define DAQD_BATCH_H
@@ -13,6 +15,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include <uio_daq/digitizer.h>
 #include <uio_daq/ring.h>
 
 #include "sink.h"
@@ -30,10 +33,12 @@
  * @first_sample: device sample index of the first payload sample.
  * @timestamp_ns: the first frame's timestamp (ns since the start).
  * @samples: multi-channel samples in @iov (contiguous device indices).
- * @lost_bytes: ring bytes a lossy reader lost before this batch.
+ * @lost_bytes: ring bytes a lossy reader lost before this batch (overrun
+ *              and resynchronisation, as udaq_reader_lost() counts them).
  * @limit_reached: the stream's max_samples has been reached.
- * @span: what was peeked (from the batch's first frame), for
- *        udaq_reader_check() of lossy readers.
+ * @fb: the library batch underneath (its first @frames frames are this
+ *      batch's), for udaq_frame_batch_check() and _release().
+ * @frame: @fb's frames.
  */
 struct daqd_batch {
 	struct iovec iov[DAQD_BATCH_MAX_IOV];
@@ -47,23 +52,26 @@ struct daqd_batch {
 	uint64_t samples;
 	uint64_t lost_bytes;
 	bool limit_reached;
-	struct udaq_span span;
+	struct udaq_frame_batch fb;
+	struct udaq_frame frame[DAQD_BATCH_MAX_IOV];
 };
 
 /*
  * daqd_batch_gather() - Gather up to @max_bytes of payload (at least one
  * frame if any is available) from @reader.
  * @stream: frame length, sample size and limit.
- * @expect: device index the caller expects next (UINT64_MAX: anything);
- *          gathering stops before a frame that does not continue the
- *          batch, so a gap is always at the start of a batch.
  * Thread: the reader's thread.
- * Return: 1 with a batch; 0 if no whole frame is available; -ESTALE if a
- * lossy reader was overrun while parsing (just call again); -EBADMSG for a
+ * Return: 1 with a batch; 0 if no whole frame is available; -EBADMSG for a
  * corrupt frame (the caller should fail: the stream cannot be trusted).
  */
 int daqd_batch_gather(struct udaq_reader *reader, const struct daqd_stream *stream,
 		      size_t max_bytes, struct daqd_batch *b);
+
+/*
+ * daqd_batch_release() - Release the batch's frames (one library call).
+ * Return: 0 or -EINVAL (released already).
+ */
+int daqd_batch_release(struct udaq_reader *reader, const struct daqd_batch *b);
 
 /*
  * daqd_batch_stabilize() - For a reader the device may overrun (lossy, or
@@ -74,6 +82,18 @@ int daqd_batch_gather(struct udaq_reader *reader, const struct daqd_stream *stre
  * (the next batch's first sample shows the loss).
  */
 int daqd_batch_stabilize(struct udaq_reader *reader, struct daqd_batch *b, void *buf);
+
+/*
+ * daqd_batch_reader_new() - The reader a file sink consumes @st with:
+ * lossless (it holds the device back), or under the overwrite policy,
+ * where nothing can, lossy, with a buffer in *@copy (*@copy_len bytes,
+ * kept from one acquisition to the next) for stable copies of batches of
+ * up to @batch_bytes (daqd_batch_stabilize()). Fails the sink on error.
+ * Return: 0 or -errno.
+ */
+int daqd_batch_reader_new(struct daqd_sink *s, const struct daqd_stream *st,
+			  size_t batch_bytes, void **copy, size_t *copy_len,
+			  struct udaq_reader **reader);
 
 /*
  * daqd_iov_advance() - Drop the first @n bytes of an iovec array in place

@@ -34,7 +34,6 @@
 struct recorder {
 	struct daqd_sink base;
 	const struct daqd_config *cfg;
-	int dirfd;
 	pthread_t thread;
 	bool thread_running;
 	struct udaq_reader *reader;
@@ -43,14 +42,10 @@ struct recorder {
 	size_t copy_len;
 
 	/* Data path state, touched only by the recorder thread. */
-	int data_fd;			/* -1: no file open */
-	char stem[160];			/* file name without extension */
-	struct daqd_sigmf_meta meta;
-	uint64_t file_samples;
+	struct daqd_sigmf_file out;	/* out.dirfd: the output directory */
 	uint64_t file_bytes;
 	uint32_t file_index;
 	struct timespec file_opened;	/* CLOCK_MONOTONIC */
-	struct timespec last_flush;
 	uint64_t next_sample;		/* device index expected next */
 	char acq_stamp[40];		/* acquisition start, for file names */
 
@@ -74,74 +69,13 @@ static double elapsed(const struct timespec *since)
 	       (double)(now.tv_nsec - since->tv_nsec) / 1e9;
 }
 
-static void ts_add_ns(struct timespec *ts, uint64_t ns)
-{
-	ts->tv_sec += (time_t)(ns / 1000000000u);
-	ts->tv_nsec += (long)(ns % 1000000000u);
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
-/* Wall-clock time of device sample @index. */
-static struct timespec sample_time(const struct daqd_stream *st, uint64_t index,
-				   uint64_t frame_ts_ns)
-{
-	struct timespec t = st->start_realtime;
-
-	if (st->sample_rate)
-		ts_add_ns(&t, (uint64_t)((double)index * 1e9 / st->sample_rate));
-	else
-		ts_add_ns(&t, frame_ts_ns);
-	return t;
-}
-
-static int write_meta(struct recorder *r, bool complete)
-{
-	struct json_object *obj;
-	char name[200];
-	int ret;
-
-	obj = daqd_sigmf_meta_json(&r->meta, r->file_samples, complete);
-	if (!obj)
-		return -ENOMEM;
-	snprintf(name, sizeof(name), "%s.sigmf-meta", r->stem);
-	ret = daqd_sigmf_write_meta(r->dirfd, name, obj, r->cfg->fsync);
-	/*
-	 * On a full disk the temporary copy cannot be made; overwriting in
-	 * place needs no new blocks, so the samples on disk stay described.
-	 */
-	if ((ret == -ENOSPC || ret == -EDQUOT) && complete)
-		ret = daqd_sigmf_rewrite_meta(r->dirfd, name, obj);
-	json_object_put(obj);
-	return ret;
-}
-
-static int flush_file(struct recorder *r, bool complete)
-{
-	int ret;
-
-	if (r->data_fd < 0)
-		return 0;
-	if (r->cfg->fsync && fdatasync(r->data_fd))
-		return -errno;
-	ret = write_meta(r, complete);
-	clock_gettime(CLOCK_MONOTONIC, &r->last_flush);
-	return ret;
-}
-
 static int close_file(struct recorder *r)
 {
 	int ret;
 
-	if (r->data_fd < 0)
+	if (r->out.data_fd < 0)
 		return 0;
-	ret = flush_file(r, true);
-	if (close(r->data_fd) && !ret)
-		ret = -errno;
-	r->data_fd = -1;
-	daqd_sigmf_meta_clear(&r->meta);
+	ret = daqd_sigmf_file_close(&r->out);
 	pthread_mutex_lock(&r->lock);
 	r->cur_file[0] = 0;
 	pthread_mutex_unlock(&r->lock);
@@ -152,44 +86,43 @@ static int close_file(struct recorder *r)
 static int open_file(struct recorder *r, uint64_t first, const struct timespec *when)
 {
 	const struct daqd_stream *st = r->base.stream;
-	char name[200];
+	struct daqd_sigmf_meta *m = &r->out.meta;
+	char stem[160], name[200];
 	int ret;
 
 	/* Acquisition start, then file number: names sort in time order. */
-	snprintf(r->stem, sizeof(r->stem), "%s-%s-%06u", r->cfg->prefix,
+	snprintf(stem, sizeof(stem), "%s-%s-%06u", r->cfg->prefix,
 		 r->acq_stamp, r->file_index);
-	snprintf(name, sizeof(name), "%s.sigmf-data", r->stem);
-	r->data_fd = openat(r->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (r->data_fd < 0)
-		return -errno;
-	memset(&r->meta, 0, sizeof(r->meta));
-	r->meta.datatype = st->datatype;
-	r->meta.sample_rate = st->sample_rate;
-	r->meta.num_channels = st->num_channels;
-	r->meta.hw = st->hw;
-	r->meta.recorder = r->recorder_name;
-	r->meta.acq_id = st->acq_id;
-	r->meta.file_index = r->file_index;
-	r->file_samples = 0;
+	ret = daqd_sigmf_file_open(&r->out, stem);
+	if (ret)
+		return ret;
+	m->datatype = st->datatype;
+	m->sample_rate = st->sample_rate;
+	m->num_channels = st->num_channels;
+	m->hw = st->hw;
+	m->recorder = r->recorder_name;
+	m->acq_id = st->acq_id;
+	m->file_index = r->file_index;
 	r->file_bytes = 0;
 	r->file_index++;
 	clock_gettime(CLOCK_MONOTONIC, &r->file_opened);
-	ret = daqd_sigmf_add_capture(&r->meta, 0, first, when);
+	ret = daqd_sigmf_add_capture(m, 0, first, when);
 	if (!ret)
-		ret = flush_file(r, false);
+		ret = daqd_sigmf_file_flush(&r->out, false);
 	if (ret) {
 		/*
 		 * No room for its metadata (disk full): a data file without
 		 * one would be unreadable, and nothing is in it yet.
 		 */
-		close(r->data_fd);
-		r->data_fd = -1;
-		unlinkat(r->dirfd, name, 0);
-		daqd_sigmf_meta_clear(&r->meta);
+		close(r->out.data_fd);
+		r->out.data_fd = -1;
+		snprintf(name, sizeof(name), "%s.sigmf-data", r->out.stem);
+		unlinkat(r->out.dirfd, name, 0);
+		daqd_sigmf_meta_clear(m);
 		return ret;
 	}
 	pthread_mutex_lock(&r->lock);
-	snprintf(r->cur_file, sizeof(r->cur_file), "%s", r->stem);
+	snprintf(r->cur_file, sizeof(r->cur_file), "%s", r->out.stem);
 	r->files++;
 	pthread_mutex_unlock(&r->lock);
 	return 0;
@@ -206,7 +139,7 @@ static int write_iov(struct recorder *r, struct iovec *iov, size_t niov,
 
 	*done = 0;
 	while (*done < len) {
-		ssize_t n = writev(r->data_fd, iov + start, (int)(niov - start));
+		ssize_t n = writev(r->out.data_fd, iov + start, (int)(niov - start));
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -241,16 +174,16 @@ static void fail_disk(struct recorder *r, int err, const char *what)
 	char name[200];
 	int ret;
 
-	snprintf(name, sizeof(name), "%s.sigmf-data", r->stem);
+	snprintf(name, sizeof(name), "%s.sigmf-data", r->out.stem);
 	/* Keep the whole samples that made it; drop a torn one. */
-	if (r->data_fd >= 0 && ftruncate(r->data_fd, (off_t)r->file_bytes))
+	if (r->out.data_fd >= 0 && ftruncate(r->out.data_fd, (off_t)r->file_bytes))
 		daqd_log(DAQD_LOG_WARN, "sink %s: cannot trim %s: %s",
 			 r->base.name, name, strerror(errno));
 	ret = close_file(r);
 	if (ret)
 		daqd_log(DAQD_LOG_ERR,
 			 "sink %s: final metadata of %s not written (%s); the previous one stays valid",
-			 r->base.name, r->stem, strerror(-ret));
+			 r->base.name, r->out.stem, strerror(-ret));
 	daqd_sink_fail(&r->base, err, "recording stopped: %s %s/%s: %s",
 		       what, r->cfg->output_dir, name, strerror(-err));
 	udaq_reader_free(r->reader);
@@ -259,7 +192,7 @@ static void fail_disk(struct recorder *r, int err, const char *what)
 
 static bool rotate_due(struct recorder *r)
 {
-	if (r->data_fd < 0) {
+	if (r->out.data_fd < 0) {
 		/* Nothing to close: the next file starts fresh anyway. */
 		atomic_store(&r->base.rotate_requested, false);
 		return false;
@@ -268,7 +201,7 @@ static bool rotate_due(struct recorder *r)
 		return true;
 	if (r->cfg->rotate_time && elapsed(&r->file_opened) >= r->cfg->rotate_time)
 		return true;
-	if (r->meta.ncaptures >= MAX_SEGMENTS)
+	if (r->out.meta.ncaptures >= MAX_SEGMENTS)
 		return true;
 	return false;
 }
@@ -301,26 +234,28 @@ static int consume(struct recorder *r, struct daqd_batch *b)
 	while (off < b->bytes) {
 		uint64_t index = first + off / sb;
 		/* Free-running captures are dated by the first frame's timestamp. */
-		struct timespec when = sample_time(st, index, b->timestamp_ns);
+		struct timespec when = daqd_sigmf_sample_time(&st->start_realtime,
+							     st->sample_rate, index,
+							     b->timestamp_ns);
 		struct iovec part[DAQD_BATCH_MAX_IOV];
 		size_t len = b->bytes - off, n, done = 0;
 		struct iovec *iov = b->iov;
 
-		if (r->data_fd < 0) {
+		if (r->out.data_fd < 0) {
 			ret = open_file(r, index, &when);
 			if (ret) {
 				fail_disk(r, ret, "creating");
 				return ret;
 			}
 		} else if (index != r->next_sample) {
-			ret = daqd_sigmf_add_capture(&r->meta, r->file_samples, index, &when);
+			ret = daqd_sigmf_add_capture(&r->out.meta, r->out.samples, index, &when);
 			if (ret) {
 				fail_disk(r, ret, "segment for");
 				return ret;
 			}
 		}
 		if (lost && off == 0) {
-			ret = daqd_sigmf_add_gap(&r->meta, r->file_samples, lost, index);
+			ret = daqd_sigmf_add_gap(&r->out.meta, r->out.samples, lost, index);
 			if (ret) {
 				fail_disk(r, ret, "annotating");
 				return ret;
@@ -355,7 +290,7 @@ static int consume(struct recorder *r, struct daqd_batch *b)
 		ret = write_iov(r, iov, n, len, &done);
 		done -= done % sb;
 		r->file_bytes += done;
-		r->file_samples += done / sb;
+		r->out.samples += done / sb;
 		r->next_sample = index + done / sb;
 		atomic_fetch_add(&r->base.c.bytes, done);
 		atomic_fetch_add(&r->base.c.samples, done / sb);
@@ -385,8 +320,6 @@ static int drain(struct recorder *r)
 
 	while (r->reader) {
 		ret = daqd_batch_gather(r->reader, st, BATCH_BYTES, &b);
-		if (ret == -ESTALE)
-			continue;	/* overrun while parsing: the next peek resyncs */
 		if (ret < 0) {
 			daqd_sink_fail(&r->base, ret, "corrupt frame in the ring: %s",
 				       strerror(-ret));
@@ -403,15 +336,15 @@ static int drain(struct recorder *r)
 		 * first sample then shows the loss).
 		 */
 		if (r->copy && daqd_batch_stabilize(r->reader, &b, r->copy) == -ESTALE) {
-			udaq_reader_release(r->reader, b.ring_bytes);
+			daqd_batch_release(r->reader, &b);
 			continue;
 		}
 		ret = consume(r, &b);
 		if (ret)
 			return ret;
-		udaq_reader_release(r->reader, b.ring_bytes);
+		daqd_batch_release(r->reader, &b);
 		any = 1;
-		if (elapsed(&r->last_flush) >= r->cfg->flush_interval)
+		if (elapsed(&r->out.last_flush) >= r->cfg->flush_interval)
 			break;	/* let the loop flush */
 	}
 	return any;
@@ -434,8 +367,8 @@ static void *recorder_thread(void *arg)
 		got = drain(r);
 		if (got < 0 || !r->reader)
 			break;
-		if (r->data_fd >= 0 && elapsed(&r->last_flush) >= r->cfg->flush_interval) {
-			ret = flush_file(r, false);
+		if (r->out.data_fd >= 0 && elapsed(&r->out.last_flush) >= r->cfg->flush_interval) {
+			ret = daqd_sigmf_file_flush(&r->out, false);
 			if (ret) {
 				fail_disk(r, ret, "updating metadata of");
 				break;
@@ -445,7 +378,7 @@ static void *recorder_thread(void *arg)
 			continue;
 		if (stopping)
 			break;	/* the device stopped before: nothing more comes */
-		if (atomic_load(&r->base.rotate_requested) && r->data_fd >= 0 &&
+		if (atomic_load(&r->base.rotate_requested) && r->out.data_fd >= 0 &&
 		    rotate_due(r)) {
 			ret = close_file(r);
 			if (ret) {
@@ -453,7 +386,7 @@ static void *recorder_thread(void *arg)
 				break;
 			}
 		}
-		left = r->cfg->flush_interval - elapsed(&r->last_flush);
+		left = r->cfg->flush_interval - elapsed(&r->out.last_flush);
 		timeout = left <= 0 ? 1 : (int)(left * 1000) + 1;
 		if (timeout > 1000)
 			timeout = 1000;
@@ -467,8 +400,8 @@ static void *recorder_thread(void *arg)
 		if (end > r->next_sample) {
 			atomic_fetch_add(&r->base.c.lost_samples, end - r->next_sample);
 			atomic_fetch_add(&r->base.c.gaps, 1);
-			if (r->data_fd >= 0)
-				r->meta.trailing_lost = end - r->next_sample;
+			if (r->out.data_fd >= 0)
+				r->out.meta.trailing_lost = end - r->next_sample;
 			else
 				daqd_log(DAQD_LOG_WARN,
 					 "sink %s: %llu samples lost after the last file was closed",
@@ -496,32 +429,11 @@ static int recorder_start(struct daqd_sink *s, const struct daqd_stream *st)
 		 (unsigned int)(st->start_realtime.tv_nsec / 1000 % 1000000));
 	r->file_index = 0;
 	r->next_sample = 0;
-	r->data_fd = -1;
-	clock_gettime(CLOCK_MONOTONIC, &r->last_flush);
-	if (st->policy == UDAQ_POLICY_OVERWRITE) {
-		size_t need = BATCH_BYTES > st->frame_len ? BATCH_BYTES : st->frame_len;
-
-		if (r->copy_len < need) {
-			free(r->copy);
-			r->copy = malloc(need);
-			r->copy_len = r->copy ? need : 0;
-			if (!r->copy) {
-				daqd_sink_fail(s, -ENOMEM, "no memory for the copy buffer");
-				return -ENOMEM;
-			}
-		}
-	} else {
-		free(r->copy);
-		r->copy = NULL;
-		r->copy_len = 0;
-	}
-	/* Lossless holds the device back; under overwrite nothing can. */
-	ret = udaq_reader_new(st->ring, st->policy == UDAQ_POLICY_OVERWRITE ?
-			      UDAQ_READER_LOSSY : UDAQ_READER_LOSSLESS, &r->reader);
-	if (ret) {
-		daqd_sink_fail(s, ret, "cannot create a ring reader: %s", strerror(-ret));
+	r->out.data_fd = -1;
+	clock_gettime(CLOCK_MONOTONIC, &r->out.last_flush);
+	ret = daqd_batch_reader_new(s, st, BATCH_BYTES, &r->copy, &r->copy_len, &r->reader);
+	if (ret)
 		return ret;
-	}
 	ret = pthread_create(&r->thread, NULL, recorder_thread, r);
 	if (ret) {
 		udaq_reader_free(r->reader);
@@ -573,8 +485,8 @@ static void recorder_destroy(struct daqd_sink *s)
 	struct recorder *r = to_rec(s);
 
 	recorder_stop(s);
-	if (r->dirfd >= 0)
-		close(r->dirfd);
+	if (r->out.dirfd >= 0)
+		close(r->out.dirfd);
 	free(r->copy);
 	pthread_mutex_destroy(&r->lock);
 	daqd_sink_cleanup(s);
@@ -622,34 +534,35 @@ int daqd_recorder_new(const struct daqd_config *cfg, struct daqd_sink **out,
 	/* A user naming a new directory expects it to be made, not an error. */
 	ret = daqd_mkdir_p(cfg->output_dir, 0755);
 	if (!ret) {
-		r->dirfd = open(cfg->output_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (r->dirfd < 0 || fstat(r->dirfd, &stbuf))
+		r->out.dirfd = open(cfg->output_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (r->out.dirfd < 0 || fstat(r->out.dirfd, &stbuf))
 			ret = -errno;
 	} else {
-		r->dirfd = -1;
+		r->out.dirfd = -1;
 	}
 	if (!ret) {
-		ret = probe_writable(r->dirfd);
+		ret = probe_writable(r->out.dirfd);
 		if (ret)
 			why = "cannot create files there: ";
 	}
 	if (ret) {
 		snprintf(err, errlen, "output directory '%s': %s%s", cfg->output_dir, why,
 			 strerror(-ret));
-		if (r->dirfd >= 0)
-			close(r->dirfd);
+		if (r->out.dirfd >= 0)
+			close(r->out.dirfd);
 		free(r);
 		return ret;
 	}
 	ret = daqd_sink_init(&r->base, &recorder_ops, "sigmf");
 	if (ret) {
 		snprintf(err, errlen, "recorder: %s", strerror(-ret));
-		close(r->dirfd);
+		close(r->out.dirfd);
 		free(r);
 		return ret;
 	}
 	r->cfg = cfg;
-	r->data_fd = -1;
+	r->out.data_fd = -1;
+	r->out.sync = cfg->fsync;
 	pthread_mutex_init(&r->lock, NULL);
 	snprintf(r->recorder_name, sizeof(r->recorder_name), "daqd %s", DAQD_VERSION);
 	*out = &r->base;

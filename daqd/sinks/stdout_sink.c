@@ -73,8 +73,6 @@ static void *stdout_thread(void *arg)
 		bool stopping = atomic_load(&o->base.stop_requested);
 		int ret = daqd_batch_gather(o->reader, st, BATCH_BYTES, &b);
 
-		if (ret == -ESTALE)
-			continue;	/* overrun while parsing: the next peek resyncs */
 		if (ret < 0) {
 			daqd_sink_fail(&o->base, ret, "corrupt frame in the ring: %s",
 				       strerror(-ret));
@@ -88,7 +86,7 @@ static void *stdout_thread(void *arg)
 		}
 		/* Under the overwrite policy write only a checked copy. */
 		if (o->copy && daqd_batch_stabilize(o->reader, &b, o->copy) == -ESTALE) {
-			udaq_reader_release(o->reader, b.ring_bytes);
+			daqd_batch_release(o->reader, &b);
 			continue;
 		}
 		if (b.samples && b.first_sample != o->next_sample) {
@@ -115,7 +113,7 @@ static void *stdout_thread(void *arg)
 			o->next_sample = b.first_sample + b.samples;
 		atomic_fetch_add(&o->base.c.frames, b.payload_frames);
 		atomic_fetch_add(&o->base.c.samples, b.samples);
-		udaq_reader_release(o->reader, b.ring_bytes);
+		daqd_batch_release(o->reader, &b);
 	}
 	if (atomic_load(&o->base.state) == DAQD_SINK_FAILED) {
 		/* Never hold the device back once we stopped consuming. */
@@ -148,30 +146,9 @@ static int stdout_start(struct daqd_sink *s, const struct daqd_stream *st)
 	daqd_sink_begin(s, st);
 	o->next_sample = 0;
 	atomic_store(&o->abort, false);
-	if (st->policy == UDAQ_POLICY_OVERWRITE) {
-		size_t need = BATCH_BYTES > st->frame_len ? BATCH_BYTES : st->frame_len;
-
-		if (o->copy_len < need) {
-			free(o->copy);
-			o->copy = malloc(need);
-			o->copy_len = o->copy ? need : 0;
-			if (!o->copy) {
-				daqd_sink_fail(s, -ENOMEM, "no memory for the copy buffer");
-				return -ENOMEM;
-			}
-		}
-	} else {
-		free(o->copy);
-		o->copy = NULL;
-		o->copy_len = 0;
-	}
-	/* Lossless holds the device back; under overwrite nothing can. */
-	ret = udaq_reader_new(st->ring, st->policy == UDAQ_POLICY_OVERWRITE ?
-			      UDAQ_READER_LOSSY : UDAQ_READER_LOSSLESS, &o->reader);
-	if (ret) {
-		daqd_sink_fail(s, ret, "cannot create a ring reader: %s", strerror(-ret));
+	ret = daqd_batch_reader_new(s, st, BATCH_BYTES, &o->copy, &o->copy_len, &o->reader);
+	if (ret)
 		return ret;
-	}
 	ret = pthread_create(&o->thread, NULL, stdout_thread, o);
 	if (ret) {
 		udaq_reader_free(o->reader);

@@ -18,17 +18,15 @@
 
 #define UDAQ_MAP_KNOWN_FLAGS	(UDAQ_MAP_READONLY | UDAQ_MAP_DOUBLE)
 
-static bool is_sim_spec(const char *spec, const char **opts)
+UDAQ_API const char *udaq_sim_spec_options(const char *spec)
 {
-	if (strcmp(spec, "sim") == 0) {
-		*opts = "";
-		return true;
-	}
-	if (strncmp(spec, "sim:", 4) == 0) {
-		*opts = spec + 4;
-		return true;
-	}
-	return false;
+	if (!spec)
+		return NULL;
+	if (strcmp(spec, "sim") == 0)
+		return spec + 3;	/* "" */
+	if (strncmp(spec, "sim:", 4) == 0)
+		return spec + 4;
+	return NULL;
 }
 
 /*
@@ -84,7 +82,8 @@ UDAQ_API int udaq_dev_open(struct udaq_ctx *ctx, const char *spec, struct udaq_d
 	}
 
 	/* A transport that fails releases what it acquired itself. */
-	if (is_sim_spec(spec, &opts)) {
+	opts = udaq_sim_spec_options(spec);
+	if (opts) {
 		ret = udaq_sim_attach(dev, opts);
 	} else {
 		ret = udaq_resolve_spec(ctx, spec, &index);

@@ -132,3 +132,8 @@ UDAQ_API size_t udaq_digitizer_frame_len(const struct udaq_digitizer *dg)
 {
 	return dg ? dg->ops->frame_len(dg) : 0;
 }
+
+UDAQ_API uint32_t udaq_digitizer_frame_samples(const struct udaq_digitizer *dg)
+{
+	return dg ? dg->ops->frame_samples(dg) : 0;
+}

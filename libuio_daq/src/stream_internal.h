@@ -57,6 +57,8 @@ struct udaq_digitizer_ops {
 	int (*wait)(struct udaq_digitizer *dg, int timeout_ms);
 	int (*status)(struct udaq_digitizer *dg, struct udaq_digitizer_status *st);
 	size_t (*frame_len)(const struct udaq_digitizer *dg);
+	/* Samples per channel per frame, defaults resolved; 0 unconfigured. */
+	uint32_t (*frame_samples)(const struct udaq_digitizer *dg);
 };
 
 struct udaq_digitizer {

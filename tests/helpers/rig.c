@@ -188,7 +188,7 @@ void rig_stop(struct rig *r)
 	udaq_digitizer_stop(r->dg);
 	{
 		struct udaq_digitizer_status st;
-		uint32_t fs = r->cfg.frame_samples ? r->cfg.frame_samples : 1024;
+		uint32_t fs = udaq_digitizer_frame_samples(r->dg);
 
 		/* Produced or dropped, as daqd_acq_produced() counts it. */
 		if (udaq_digitizer_status(r->dg, &st) == 0)

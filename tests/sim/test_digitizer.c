@@ -39,6 +39,7 @@ static void test_caps(void **state)
 	assert_ptr_equal(udaq_digitizer_dev(s.dg), s.dev);
 	/* Nothing configured yet: no frame length, and start refuses. */
 	assert_int_equal(udaq_digitizer_frame_len(s.dg), 0);
+	assert_int_equal(udaq_digitizer_frame_samples(s.dg), 0);
 	assert_int_equal(udaq_digitizer_start(s.dg), -EINVAL);
 	sim_close(&s);
 }
@@ -93,6 +94,10 @@ static void test_config_check(void **state)
 	assert_int_equal(udaq_digitizer_configure(s.dg, &c), 0);
 	assert_true(udaq_digitizer_frame_len(s.dg) <= 16 * 1024);
 	assert_true(udaq_digitizer_frame_len(s.dg) > 8 * 1024);
+	/* The default resolved: 8 channels, 512 samples (1024 would not fit). */
+	assert_int_equal(udaq_digitizer_frame_samples(s.dg), 512);
+	assert_int_equal(udaq_digitizer_frame_len(s.dg),
+			 UDAQ_FRAME_HDR_LEN + 512 * 8 * 2);
 
 	/* Running: configure is refused, start twice too. */
 	assert_int_equal(udaq_digitizer_start(s.dg), 0);

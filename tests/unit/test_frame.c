@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Frames: header validation, iteration over a reader, resync after overrun. */
+/* Frames: header validation, iteration over a reader (one by one and in
+ * batches), resync after overrun. */
 #include <endian.h>
 #include <errno.h>
 #include <setjmp.h>
@@ -162,6 +163,18 @@ static void test_parse_malformed(void **state)
 	assert_int_equal(udaq_frame_parse(buf, len, &fr), 1);
 }
 
+/* Frames @from to @to - 1, each at its place (seq x frame length) in @f. */
+static void write_frames(struct fake_ring *f, uint64_t from, uint64_t to,
+			 uint32_t ns, uint32_t mask)
+{
+	unsigned char tmp[128];
+
+	for (uint64_t k = from; k < to; k++) {
+		make_frame(tmp, k, ns, mask);
+		fake_ring_write(f, k * flen(ns, mask), tmp, flen(ns, mask));
+	}
+}
+
 /* Frames through a reader, including one straddling the ring's end. */
 static void test_next_and_release(void **state)
 {
@@ -239,8 +252,7 @@ static void test_lossy_resync(void **state)
 	struct udaq_ring *ring;
 	struct udaq_frame fr;
 	struct fake_ring f;
-	unsigned char tmp[128];
-	uint64_t seq, nframes = 100, w, oldest, first_boundary;
+	uint64_t nframes = 100, w, oldest, first_boundary;
 
 	(void)state;
 	fake_ring_init(&f, size);
@@ -248,10 +260,7 @@ static void test_lossy_resync(void **state)
 	assert_int_equal(udaq_ring_new(&c, &ring), 0);
 	udaq_ring_reset(ring, 0);
 	assert_int_equal(udaq_reader_new(ring, UDAQ_READER_LOSSY, &rd), 0);
-	for (seq = 0; seq < nframes; seq++) {
-		make_frame(tmp, seq, ns, mask);
-		fake_ring_write(&f, seq * fl, tmp, fl);
-	}
+	write_frames(&f, 0, nframes, ns, mask);
 	w = nframes * fl;
 	f.wr = w;
 	oldest = w - (size - guard);
@@ -291,8 +300,7 @@ static void test_lost_reported_until_release(void **state)
 	struct udaq_ring *ring;
 	struct udaq_frame fr;
 	struct fake_ring f;
-	unsigned char tmp[128];
-	uint64_t k, w, boundary;
+	uint64_t w, boundary;
 
 	(void)state;
 	fake_ring_init(&f, size);
@@ -300,10 +308,7 @@ static void test_lost_reported_until_release(void **state)
 	assert_int_equal(udaq_ring_new(&c, &ring), 0);
 	udaq_ring_reset(ring, 0);
 	assert_int_equal(udaq_reader_new(ring, UDAQ_READER_LOSSY, &rd), 0);
-	for (k = 0; k <= 100; k++) {
-		make_frame(tmp, k, ns, mask);
-		fake_ring_write(&f, k * fl, tmp, fl);
-	}
+	write_frames(&f, 0, 101, ns, mask);
 	/* W in the middle of frame 100: the overrun lands mid-frame too. */
 	w = 100 * fl + fl / 2;
 	f.wr = w;
@@ -320,10 +325,7 @@ static void test_lost_reported_until_release(void **state)
 	assert_int_equal(fr.lost_bytes, 0);
 
 	/* A second overrun, counted from where the reader had got to. */
-	for (k = 101; k < 200; k++) {
-		make_frame(tmp, k, ns, mask);
-		fake_ring_write(&f, k * fl, tmp, fl);
-	}
+	write_frames(&f, 101, 200, ns, mask);
 	f.wr = 200 * fl - 10;	/* frame 199 incomplete */
 	while (udaq_frame_next(rd, fl, &fr) == 1) {
 		assert_int_equal(udaq_frame_release(rd, &fr), 0);
@@ -365,6 +367,167 @@ static void test_frame_larger_than_ring(void **state)
 	fake_ring_fini(&f);
 }
 
+/*
+ * Batches: many frames per peek, cut by the frame count, the payload
+ * budget and (with the flag) a gap in the sample index; released with one
+ * call, whole or in part.
+ */
+static void test_batch(void **state)
+{
+	const uint32_t ns = 10, mask = 0x3;
+	size_t fl = flen(ns, mask), size = 4096;
+	struct udaq_frame frames[4];
+	struct udaq_frame_batch b = { .frames = frames, .max_frames = 4, .frame_len = fl };
+	struct udaq_ring_config c;
+	struct udaq_reader *rd;
+	struct udaq_ring *ring;
+	struct fake_ring f;
+	unsigned char tmp[128];
+	uint64_t seq;
+
+	(void)state;
+	fake_ring_init(&f, size);
+	c = fake_ring_config(&f, fl);
+	assert_int_equal(udaq_ring_new(&c, &ring), 0);
+	assert_int_equal(udaq_reader_new(ring, UDAQ_READER_LOSSLESS, &rd), 0);
+	assert_int_equal(udaq_frame_batch_peek(rd, &b), 0);
+	assert_int_equal(b.nframes, 0);
+	for (seq = 0; seq < 8; seq++) {
+		make_frame(tmp, seq, ns, mask);
+		/* Frame 6 comes after a gap of one frame's samples. */
+		if (seq >= 6)
+			put64(tmp, UDAQ_FRAME_OFF_FIRST_SAMPLE, (seq + 1) * ns);
+		fake_ring_write(&f, seq * fl, tmp, fl);
+	}
+	f.wr = 8 * fl;
+
+	/* The frame count. */
+	assert_int_equal(udaq_frame_batch_peek(rd, &b), 1);
+	assert_int_equal(b.nframes, 4);
+	assert_int_equal(b.pos, 0);
+	assert_int_equal(b.bytes, 4 * fl);
+	assert_int_equal(b.payload_bytes, 4 * ns * 4);
+	assert_int_equal(b.lost_bytes, 0);
+	for (seq = 0; seq < 4; seq++) {
+		assert_int_equal(frames[seq].seq, seq);
+		assert_int_equal(frames[seq].pos, seq * fl);
+	}
+	assert_int_equal(udaq_frame_batch_check(rd, &b), 0);
+	/* Part of it: the rest is peeked again. */
+	assert_int_equal(udaq_frame_batch_release(rd, &b, 5), -EINVAL);
+	assert_int_equal(udaq_frame_batch_release(rd, &b, 1), 0);
+	assert_int_equal(udaq_frame_batch_release(rd, &b, 1), -EINVAL);
+	assert_int_equal(udaq_reader_pos(rd), fl);
+
+	/* The payload budget: three frames' worth, not a byte more. */
+	b.max_payload = 3 * ns * 4 + 1;
+	assert_int_equal(udaq_frame_batch_peek(rd, &b), 1);
+	assert_int_equal(b.nframes, 3);
+	assert_int_equal(frames[0].seq, 1);
+	/* A budget below one frame still gives one. */
+	b.max_payload = 1;
+	assert_int_equal(udaq_frame_batch_peek(rd, &b), 1);
+	assert_int_equal(b.nframes, 1);
+	b.max_payload = 0;
+	assert_int_equal(udaq_frame_batch_peek(rd, &b), 1);
+	assert_int_equal(udaq_frame_batch_release(rd, &b, 4), 0);
+
+	/* Frames 5, 6, 7 with a gap before 6: cut there only with the flag. */
+	assert_int_equal(udaq_frame_batch_peek(rd, &b), 1);
+	assert_int_equal(b.nframes, 3);
+	b.flags = UDAQ_FRAME_BATCH_CONTIGUOUS;
+	assert_int_equal(udaq_frame_batch_peek(rd, &b), 1);
+	assert_int_equal(b.nframes, 1);
+	assert_int_equal(frames[0].seq, 5);
+	assert_int_equal(udaq_frame_batch_release(rd, &b, b.nframes), 0);
+	assert_int_equal(udaq_frame_batch_peek(rd, &b), 1);
+	assert_int_equal(b.nframes, 2);
+	assert_int_equal(frames[0].first_sample, 7 * ns);
+	assert_int_equal(udaq_frame_batch_release(rd, &b, b.nframes), 0);
+	assert_int_equal(udaq_frame_batch_peek(rd, &b), 0);
+	assert_int_equal(udaq_ring_rd_ptr(ring), 8 * fl);
+
+	/* A bad frame after good ones ends the batch; next in line, it is an error. */
+	write_frames(&f, 8, 10, ns, mask);
+	memset(tmp, 0x5a, sizeof(tmp));
+	fake_ring_write(&f, 10 * fl, tmp, fl);
+	f.wr = 11 * fl;
+	b.flags = 0;
+	assert_int_equal(udaq_frame_batch_peek(rd, &b), 1);
+	assert_int_equal(b.nframes, 2);
+	assert_int_equal(udaq_frame_batch_release(rd, &b, b.nframes), 0);
+	assert_int_equal(udaq_frame_batch_peek(rd, &b), -EBADMSG);
+	assert_int_equal(b.nframes, 0);
+
+	b.max_frames = 0;
+	assert_int_equal(udaq_frame_batch_peek(rd, &b), -EINVAL);
+	udaq_reader_free(rd);
+	udaq_ring_free(ring);
+	fake_ring_fini(&f);
+}
+
+/*
+ * A lossy batch: resynchronised onto a frame boundary with every skipped
+ * byte counted once, by the batch and by the reader alike; checked against
+ * the device lapping it; and moved close to the device when it lags.
+ */
+static void test_batch_lossy(void **state)
+{
+	const uint32_t ns = 20, mask = 0x1;
+	size_t fl = flen(ns, mask), size = 4096;
+	struct udaq_frame frames[8];
+	struct udaq_frame_batch b = { .frames = frames, .max_frames = 8, .frame_len = fl };
+	struct udaq_ring_config c;
+	struct udaq_reader *rd;
+	struct udaq_ring *ring;
+	struct fake_ring f;
+	uint64_t w, boundary, lost;
+
+	(void)state;
+	fake_ring_init(&f, size);
+	c = fake_ring_config(&f, fl);
+	assert_int_equal(udaq_ring_new(&c, &ring), 0);
+	udaq_ring_reset(ring, 0);
+	assert_int_equal(udaq_reader_new(ring, UDAQ_READER_LOSSY, &rd), 0);
+	write_frames(&f, 0, 101, ns, mask);
+	w = 100 * fl + fl / 2;
+	f.wr = w;
+	boundary = (w - (size - fl) + fl - 1) / fl * fl;
+	assert_true(boundary % fl == 0 && w - (size - fl) != boundary);
+	assert_int_equal(udaq_frame_batch_peek(rd, &b), 1);
+	assert_int_equal(b.pos, boundary);
+	assert_int_equal(frames[0].pos, boundary);
+	assert_int_equal(b.lost_bytes, boundary);
+	assert_int_equal(frames[0].lost_bytes, boundary);
+	assert_int_equal(frames[1].lost_bytes, 0);
+	assert_int_equal(udaq_reader_lost(rd), boundary);
+	assert_int_equal(udaq_frame_batch_check(rd, &b), 0);
+	/* The device laps the batch while it is used. */
+	f.wr = b.pos + size;
+	assert_int_equal(udaq_frame_batch_check(rd, &b), -ESTALE);
+	f.wr = w;
+	assert_int_equal(udaq_frame_batch_release(rd, &b, b.nframes), 0);
+	assert_int_equal(udaq_frame_batch_peek(rd, &b), 1);
+	assert_int_equal(b.lost_bytes, 0);
+	assert_int_equal(udaq_frame_batch_release(rd, &b, b.nframes), 0);
+
+	/* Lagging by more than half the ring and max_lag: skip, counted. */
+	lost = udaq_reader_lost(rd);
+	write_frames(&f, 101, 290, ns, mask);
+	f.wr = 290 * fl;
+	b.max_lag = 4 * fl;
+	assert_int_equal(udaq_frame_batch_peek(rd, &b), 1);
+	assert_int_equal(b.pos, 286 * fl);
+	assert_int_equal(frames[0].seq, 286);
+	assert_int_equal(b.nframes, 4);
+	assert_true(b.lost_bytes > size / 2);
+	assert_int_equal(udaq_reader_lost(rd) - lost, b.lost_bytes);
+
+	udaq_reader_free(rd);
+	udaq_ring_free(ring);
+	fake_ring_fini(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -376,6 +539,8 @@ int main(void)
 		cmocka_unit_test(test_lossy_resync),
 		cmocka_unit_test(test_lost_reported_until_release),
 		cmocka_unit_test(test_frame_larger_than_ring),
+		cmocka_unit_test(test_batch),
+		cmocka_unit_test(test_batch_lossy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

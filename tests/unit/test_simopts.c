@@ -85,12 +85,26 @@ static void test_open_agrees(void **state)
 	udaq_ctx_free(ctx);
 }
 
+/* Which specs name the simulator, and their options part. */
+static void test_spec_options(void **state)
+{
+	(void)state;
+	assert_string_equal(udaq_sim_spec_options("sim"), "");
+	assert_string_equal(udaq_sim_spec_options("sim:"), "");
+	assert_string_equal(udaq_sim_spec_options("sim:ring=4M"), "ring=4M");
+	assert_null(udaq_sim_spec_options("simulator"));
+	assert_null(udaq_sim_spec_options("uio0"));
+	assert_null(udaq_sim_spec_options(""));
+	assert_null(udaq_sim_spec_options(NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_accepted),
 		cmocka_unit_test(test_rejected),
 		cmocka_unit_test(test_open_agrees),
+		cmocka_unit_test(test_spec_options),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,16 +8,21 @@
  * reference implementation. Other cards plug in as further drivers behind
  * this same interface (edu, docs/edu-digitizer.md).
  *
- * Typical use:
+ * Typical use (frames in batches; udaq_frame_next() takes one at a time):
+ *   struct udaq_frame frames[64];
+ *   struct udaq_frame_batch b = { .frames = frames, .max_frames = 64 };
+ *
  *   udaq_digitizer_open(dev, &dg);
  *   udaq_digitizer_configure(dg, &cfg);
  *   udaq_reader_new(udaq_digitizer_ring(dg), UDAQ_READER_LOSSLESS, &rd);
  *   udaq_digitizer_start(dg);
- *   len = udaq_digitizer_frame_len(dg);
+ *   b.frame_len = udaq_digitizer_frame_len(dg);
  *   while (running && udaq_digitizer_wait(dg, 100) >= 0) {
- *           while (udaq_frame_next(rd, len, &fr) > 0) {
- *                   use(fr.samples, fr.nsamples, fr.nchan);
- *                   udaq_frame_release(rd, &fr);
+ *           while (udaq_frame_batch_peek(rd, &b) > 0) {
+ *                   for (size_t i = 0; i < b.nframes; i++)
+ *                           use(b.frames[i].samples, b.frames[i].nsamples,
+ *                               b.frames[i].nchan);
+ *                   udaq_frame_batch_release(rd, &b, b.nframes);
  *           }
  *   }
  *   udaq_digitizer_stop(dg);
@@ -213,7 +218,8 @@ struct udaq_frame {
 int udaq_frame_parse(const void *buf, size_t len, struct udaq_frame *fr);
 
 /**
- * udaq_frame_next() - The next whole frame of a reader.
+ * udaq_frame_next() - The next whole frame of a reader: a batch of one
+ * (udaq_frame_batch_peek(), same resynchronisation and loss count).
  * @frame_len: the fixed frame length of the acquisition (used to resync a
  *             lossy reader after an overrun onto a frame boundary).
  * Return: 1 with @fr; 0 if no whole frame is available yet; -EBADMSG.
@@ -239,11 +245,103 @@ int udaq_frame_check(const struct udaq_reader *reader, const struct udaq_frame *
  */
 int udaq_frame_release(struct udaq_reader *reader, const struct udaq_frame *fr);
 
+/* ---- Frame batches ---------------------------------------------------- */
+
+/* udaq_frame_batch.flags: end the batch before a gap in the sample index. */
+#define UDAQ_FRAME_BATCH_CONTIGUOUS	(1u << 0)
+
+/**
+ * struct udaq_frame_batch - whole frames of one reader, peeked at once.
+ * Set by the caller (and kept between peeks):
+ * @frames: room for @max_frames parsed frames, in stream order.
+ * @max_frames: at least 1.
+ * @frame_len: the acquisition's fixed frame length (a reader the device
+ *             overran is resynchronised onto a multiple of it; a frame of
+ *             another length is bad); 0 when frames vary.
+ * @max_payload: payload bytes the batch may hold; the frame that would go
+ *               past it starts the next batch (a batch holds at least one
+ *               frame). 0: no limit.
+ * @max_lag: for a reader that may be overrun (lossy, or any under the
+ *           overwrite policy): once more than half the ring and more than
+ *           @max_lag bytes wait for it, skip to a frame boundary @max_lag
+ *           bytes behind the device, so that it does not keep reading
+ *           exactly where the device is overwriting. Needs @frame_len.
+ *           0: never.
+ * @flags: UDAQ_FRAME_BATCH_*.
+ * Set by udaq_frame_batch_peek():
+ * @nframes: frames in @frames.
+ * @pos: stream position of the first one.
+ * @bytes: ring bytes the frames occupy.
+ * @payload_bytes: their payload bytes.
+ * @lost_bytes: bytes the reader lost just before @pos: overrun by the
+ *              device, and skipped to resynchronise; each of them is
+ *              counted once by udaq_reader_lost() too.
+ */
+struct udaq_frame_batch {
+	struct udaq_frame *frames;
+	size_t max_frames;
+	size_t frame_len;
+	size_t max_payload;
+	size_t max_lag;
+	unsigned int flags;
+
+	size_t nframes;
+	uint64_t pos;
+	size_t bytes;
+	size_t payload_bytes;
+	uint64_t lost_bytes;
+};
+
+/**
+ * udaq_frame_batch_peek() - The reader's next whole frames, without
+ * consuming them: one look at the ring, a resynchronisation onto a frame
+ * boundary after an overrun (the skipped bytes counted as lost), every
+ * frame parsed once. A frame that cannot join the batch (bad, of another
+ * length, past @max_payload or a gap) starts the next one; the next peek
+ * reports a bad frame then. For a reader the device may overrun, a batch
+ * torn while it was parsed is looked at again.
+ * Return: 1 with @b->nframes >= 1; 0 if no whole frame is available yet
+ * (or the device keeps overrunning the reader: try again later); -EBADMSG
+ * for a bad frame first in line; -EINVAL.
+ * Thread safety: the reader's thread.
+ */
+int udaq_frame_batch_peek(struct udaq_reader *reader, struct udaq_frame_batch *b);
+
+/**
+ * udaq_frame_batch_check() - After using the frames of @b, check that the
+ * device has not overwritten them meanwhile (udaq_reader_check() over the
+ * batch's bytes). Return: 0 if intact, -ESTALE if what was read may be
+ * torn (release the batch anyway: the next peek resynchronises and shows
+ * the loss). Readers the device waits for get 0.
+ * Thread safety: the reader's thread.
+ */
+int udaq_frame_batch_check(const struct udaq_reader *reader,
+			   const struct udaq_frame_batch *b);
+
+/**
+ * udaq_frame_batch_release() - Release the first @nframes frames of @b
+ * (normally all, @b->nframes) with one call; the others are peeked again.
+ * Return: 0; -EINVAL if @nframes exceeds the batch or the reader is no
+ * longer at it (released already).
+ * Thread safety: the reader's thread.
+ */
+int udaq_frame_batch_release(struct udaq_reader *reader,
+			     const struct udaq_frame_batch *b, size_t nframes);
+
 /**
  * udaq_digitizer_frame_len() - bytes per frame with the current config (0
  * before configure). Thread safety: any thread, not racing with configure.
  */
 size_t udaq_digitizer_frame_len(const struct udaq_digitizer *dg);
+
+/**
+ * udaq_digitizer_frame_samples() - samples per channel in every frame with
+ * the current config, the driver's default resolved when it asked for 0
+ * (0 before configure). Frames written = samples produced / this, for a
+ * program that counts samples. Thread safety: any thread, not racing with
+ * configure.
+ */
+uint32_t udaq_digitizer_frame_samples(const struct udaq_digitizer *dg);
 
 #ifdef __cplusplus
 }

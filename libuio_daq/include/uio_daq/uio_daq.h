@@ -162,6 +162,17 @@ int udaq_dev_open(struct udaq_ctx *ctx, const char *spec, struct udaq_dev **out)
 int udaq_sim_options_check(const char *spec, char *msg, size_t msglen);
 
 /**
+ * udaq_sim_spec_options() - Is @spec one for the simulator?
+ * @spec: a spec as given to udaq_dev_open().
+ *
+ * Thread safety: any thread (a pure function of @spec).
+ * Return: the options part of a simulator spec ("" for "sim", what follows
+ * "sim:" otherwise), pointing into @spec; NULL if @spec is not one (or is
+ * NULL).
+ */
+const char *udaq_sim_spec_options(const char *spec);
+
+/**
  * udaq_dev_close() - Unmap every map, close the node (and stop a simulator).
  * NULL is a no-op. Thread safety: one thread, no other call on @dev running
  * (maps and pointers into them become invalid).

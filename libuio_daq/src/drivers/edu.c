@@ -248,6 +248,13 @@ static size_t edu_frame_len(const struct udaq_digitizer *dg)
 	return e->configured ? e->frame_len : 0;
 }
 
+static uint32_t edu_frame_samples(const struct udaq_digitizer *dg)
+{
+	const struct edu *e = eq(dg);
+
+	return e->configured ? e->cfg.frame_samples : 0;
+}
+
 /* ---- Start, stop, status ---------------------------------------------------- */
 
 /* Let a transfer in flight finish: edu cannot abort one. */
@@ -364,4 +371,5 @@ const struct udaq_digitizer_ops udaq_edu_ops = {
 	.wait = udaq_edu_wait,
 	.status = edu_status,
 	.frame_len = edu_frame_len,
+	.frame_samples = edu_frame_samples,
 };

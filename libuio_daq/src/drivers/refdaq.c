@@ -313,6 +313,13 @@ static size_t refdaq_frame_len(const struct udaq_digitizer *dg)
 	return r->configured ? r->frame_len : 0;
 }
 
+static uint32_t refdaq_frame_samples(const struct udaq_digitizer *dg)
+{
+	const struct refdaq *r = rq(dg);
+
+	return r->configured ? r->cfg.frame_samples : 0;
+}
+
 /* ---- Acquisition --------------------------------------------------------- */
 
 static int refdaq_start(struct udaq_digitizer *dg)
@@ -426,4 +433,5 @@ const struct udaq_digitizer_ops udaq_refdaq_ops = {
 	.wait = refdaq_wait,
 	.status = refdaq_status,
 	.frame_len = refdaq_frame_len,
+	.frame_samples = refdaq_frame_samples,
 };

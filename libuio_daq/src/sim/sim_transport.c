@@ -175,14 +175,15 @@ int sim_parse_opts(const char *opts, struct sim_opts *o, char *msg, size_t msgle
 
 UDAQ_API int udaq_sim_options_check(const char *spec, char *msg, size_t msglen)
 {
+	const char *opts = udaq_sim_spec_options(spec);
 	struct sim_opts o;
 
-	if (!spec || (strcmp(spec, "sim") != 0 && strncmp(spec, "sim:", 4) != 0)) {
+	if (!opts) {
 		say(msg, msglen, "'%s' is not a simulator spec (\"sim\" or \"sim:key=value,...\")",
 		    spec ? spec : "(null)");
 		return -EINVAL;
 	}
-	return sim_parse_opts(spec[3] ? spec + 4 : "", &o, msg, msglen);
+	return sim_parse_opts(opts, &o, msg, msglen);
 }
 
 /* ---- Transport ops ------------------------------------------------------ */
