@@ -175,6 +175,27 @@ fail:
 	return NULL;
 }
 
+/*
+ * Create @name in @dirfd as a new file of our own. Whoever can write to the
+ * output directory could plant a link under the name (daqd often runs as
+ * root): O_EXCL never follows one and never opens an existing file. A name
+ * left over (a crash between create and rename, or a planted link) is
+ * removed, which removes the link itself, not its target, and created
+ * once more; a name that reappears in between is an error, not a loop.
+ */
+static int create_new(int dirfd, const char *name)
+{
+	const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+	int fd = openat(dirfd, name, flags, 0644);
+
+	if (fd < 0 && errno == EEXIST) {
+		if (unlinkat(dirfd, name, 0) && errno != ENOENT)
+			return -errno;
+		fd = openat(dirfd, name, flags, 0644);
+	}
+	return fd < 0 ? -errno : fd;
+}
+
 int daqd_sigmf_write_meta(int dirfd, const char *name, struct json_object *obj,
 			  bool sync)
 {
@@ -189,9 +210,9 @@ int daqd_sigmf_write_meta(int dirfd, const char *name, struct json_object *obj,
 		return -ENOMEM;
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", name) >= sizeof(tmp))
 		return -ENAMETOOLONG;
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = create_new(dirfd, tmp);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	ret = daqd_write_all(fd, text, len);
 	if (!ret)
 		ret = daqd_write_all(fd, "\n", 1);
@@ -216,7 +237,8 @@ int daqd_sigmf_rewrite_meta(int dirfd, const char *name, struct json_object *obj
 						 JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 	if (!text)
 		return -ENOMEM;
-	fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC);
+	/* Never through a link someone planted under the name (see create_new()). */
+	fd = openat(dirfd, name, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	{
@@ -224,7 +246,9 @@ int daqd_sigmf_rewrite_meta(int dirfd, const char *name, struct json_object *obj
 		 * Only into blocks the file already has: a write that runs out
 		 * of space half-way would leave the old text's tail after the
 		 * new text's head, which is not JSON. The old metadata, still
-		 * valid, then stays.
+		 * valid, then stays. Only into the regular file daqd made,
+		 * whose one name this is: not a FIFO or device, not a hard
+		 * link to another file.
 		 */
 		struct stat sb;
 
@@ -232,6 +256,10 @@ int daqd_sigmf_rewrite_meta(int dirfd, const char *name, struct json_object *obj
 			ret = -errno;
 			close(fd);
 			return ret;
+		}
+		if (!S_ISREG(sb.st_mode) || sb.st_nlink != 1) {
+			close(fd);
+			return -EPERM;
 		}
 		if ((uint64_t)sb.st_blocks * 512 < (uint64_t)len + 1) {
 			close(fd);

@@ -200,6 +200,82 @@ static void test_rewrite_in_place(void **state)
 	close(dfd);
 }
 
+/* Read a whole small file into @buf (NUL-terminated); its length or -1. */
+static ssize_t slurp(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n >= 0)
+		buf[n] = 0;
+	return n;
+}
+
+/*
+ * Whoever can write to the output directory must not be able to make daqd
+ * (often root) write through a planted link: not through the metadata's
+ * temporary name, not through the full-disk rewrite, not through a hard
+ * link to someone else's file.
+ */
+static void test_planted_links(void **state)
+{
+	char dir[] = "/tmp/daqd-sigmf-XXXXXX";
+	char victim[] = "/tmp/daqd-victim-XXXXXX";
+	char path[128], text[64];
+	struct daqd_sigmf_meta m;
+	struct json_object *o, *back;
+	struct stat st;
+	int dfd, vfd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(dfd >= 0);
+	vfd = mkstemp(victim);
+	assert_true(vfd >= 0);
+	assert_int_equal(write(vfd, "precious\n", 9), 9);
+	close(vfd);
+	fill(&m);
+	o = daqd_sigmf_meta_json(&m, 2000, true);
+
+	/* A symlink under the next temporary name: replaced, never followed. */
+	snprintf(path, sizeof(path), "%s/x.sigmf-meta.tmp", dir);
+	assert_int_equal(symlink(victim, path), 0);
+	assert_int_equal(daqd_sigmf_write_meta(dfd, "x.sigmf-meta", o, false), 0);
+	assert_int_equal(slurp(victim, text, sizeof(text)), 9);
+	assert_string_equal(text, "precious\n");
+	assert_int_equal(lstat(path, &st), -1);
+	snprintf(path, sizeof(path), "%s/x.sigmf-meta", dir);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	back = json_object_from_file(path);
+	assert_non_null(back);
+	assert_true(json_object_equal(o, back));
+	json_object_put(back);
+	unlink(path);
+
+	/* The in-place rewrite refuses a symlink and a hard link alike. */
+	snprintf(path, sizeof(path), "%s/y.sigmf-meta", dir);
+	assert_int_equal(symlink(victim, path), 0);
+	assert_true(daqd_sigmf_rewrite_meta(dfd, "y.sigmf-meta", o) < 0);
+	unlink(path);
+	assert_int_equal(link(victim, path), 0);
+	assert_true(daqd_sigmf_rewrite_meta(dfd, "y.sigmf-meta", o) < 0);
+	unlink(path);
+	assert_int_equal(slurp(victim, text, sizeof(text)), 9);
+	assert_string_equal(text, "precious\n");
+
+	json_object_put(o);
+	daqd_sigmf_meta_clear(&m);
+	unlink(victim);
+	rmdir(dir);
+	close(dfd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -208,6 +284,7 @@ int main(void)
 		cmocka_unit_test(test_free_running_has_no_rate),
 		cmocka_unit_test(test_write_atomic),
 		cmocka_unit_test(test_rewrite_in_place),
+		cmocka_unit_test(test_planted_links),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
