@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -352,4 +353,125 @@ struct timespec daqd_sigmf_sample_time(const struct timespec *start, uint32_t ra
 		t.tv_nsec -= 1000000000L;
 	}
 	return t;
+}
+
+/*
+ * Bytes per sample (all channels) for a SigMF datatype such as "ri16_le" or
+ * "cf32": its element size, twice for complex, times @nchan. 0 if unknown.
+ */
+static size_t datatype_sample_bytes(const char *dt, uint64_t nchan)
+{
+	unsigned int bits;
+	char *end;
+
+	if (!dt || (dt[0] != 'r' && dt[0] != 'c') ||
+	    (dt[1] != 'i' && dt[1] != 'u' && dt[1] != 'f'))
+		return 0;
+	bits = (unsigned int)strtoul(dt + 2, &end, 10);
+	if ((bits != 8 && bits != 16 && bits != 32 && bits != 64) ||
+	    (*end && strcmp(end, "_le") && strcmp(end, "_be")) ||
+	    nchan == 0 || nchan > 1u << 16)
+		return 0;
+	return bits / 8 * (dt[0] == 'c' ? 2u : 1u) * (size_t)nchan;
+}
+
+/* The bytes per sample the metadata @meta (a name in @dirfd) gives; 0 if none. */
+static size_t meta_sample_bytes(int dirfd, const char *meta)
+{
+	struct json_object *root, *global, *dt, *nch;
+	size_t sb = 0;
+	int fd;
+
+	fd = openat(dirfd, meta, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	root = json_object_from_fd(fd);
+	close(fd);
+	if (root && json_object_object_get_ex(root, "global", &global) &&
+	    json_object_object_get_ex(global, "core:datatype", &dt) &&
+	    json_object_object_get_ex(global, "core:num_channels", &nch) &&
+	    json_object_is_type(nch, json_type_int))
+		sb = datatype_sample_bytes(json_object_get_string(dt),
+					   (uint64_t)json_object_get_int64(nch));
+	json_object_put(root);
+	return sb;
+}
+
+static bool has_suffix(const char *s, const char *suffix, size_t *stem_len)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	if (n <= k || strcmp(s + n - k, suffix))
+		return false;
+	*stem_len = n - k;
+	return true;
+}
+
+int daqd_sigmf_recover(int dirfd, const char *prefix,
+		       void (*note)(const void *arg, const char *name, const char *what),
+		       const void *arg)
+{
+	size_t plen = strlen(prefix), stem;
+	struct dirent *de;
+	int fixed = 0, dfd;
+	DIR *dir;
+
+	/* fdopendir() takes the descriptor: give it its own. */
+	dfd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	dir = fdopendir(dfd);
+	if (!dir) {
+		close(dfd);
+		return -errno;
+	}
+	while ((de = readdir(dir))) {
+		const char *n = de->d_name;
+		char meta[512];
+		struct stat st;
+		size_t sb;
+
+		if (strncmp(n, prefix, plen))
+			continue;
+		if (has_suffix(n, ".sigmf-meta.tmp", &stem)) {
+			/* A metadata update that never got its rename. */
+			if (!unlinkat(dirfd, n, 0)) {
+				note(arg, n, "removed an unfinished metadata update");
+				fixed++;
+			}
+			continue;
+		}
+		if (!has_suffix(n, ".sigmf-data", &stem) ||
+		    fstatat(dirfd, n, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode) ||
+		    (size_t)snprintf(meta, sizeof(meta), "%.*s.sigmf-meta", (int)stem, n) >=
+		    sizeof(meta))
+			continue;
+		sb = meta_sample_bytes(dirfd, meta);
+		if (!sb) {
+			/*
+			 * No metadata: killed between creating the data file and
+			 * writing its first metadata, so nothing was written into
+			 * it. Anything else is not ours to remove.
+			 */
+			if (st.st_size == 0 && faccessat(dirfd, meta, F_OK, AT_SYMLINK_NOFOLLOW) &&
+			    !unlinkat(dirfd, n, 0)) {
+				note(arg, n, "removed an empty data file that has no metadata");
+				fixed++;
+			}
+			continue;
+		}
+		if (st.st_size % (off_t)sb) {
+			/* A write cut at a page boundary by SIGKILL: a torn sample. */
+			int fd = openat(dirfd, n, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+			if (fd >= 0 && !ftruncate(fd, st.st_size - st.st_size % (off_t)sb)) {
+				note(arg, n, "cut a torn sample off its end");
+				fixed++;
+			}
+			if (fd >= 0)
+				close(fd);
+		}
+	}
+	closedir(dir);
+	return fixed;
 }

@@ -332,6 +332,11 @@ struct cat {
 };
 
 /* -o DIR: as daqd's recorder, a directory named for the recording is made. */
+static void note_repair(const void *arg, const char *name, const char *what)
+{
+	fprintf(stderr, "daqcat: recovered %s/%s: %s\n", (const char *)arg, name, what);
+}
+
 static int open_outdir(struct cat *k)
 {
 	int ret = daqd_mkdir_p(k->o.outdir, 0755);
@@ -343,6 +348,12 @@ static int open_outdir(struct cat *k)
 	k->so.f.dirfd = open(k->o.outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (k->so.f.dirfd < 0) {
 		fprintf(stderr, "daqcat: output directory %s: %s\n", k->o.outdir, strerror(errno));
+		return 3;
+	}
+	/* What an earlier daqcat killed mid-write left: readable again. */
+	ret = daqd_sigmf_recover(k->so.f.dirfd, "daqcat-", note_repair, k->o.outdir);
+	if (ret < 0) {
+		fprintf(stderr, "daqcat: output directory %s: %s\n", k->o.outdir, strerror(-ret));
 		return 3;
 	}
 	return 0;

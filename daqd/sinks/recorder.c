@@ -521,6 +521,13 @@ static int probe_writable(int dirfd)
 	return 0;
 }
 
+static void note_repair(const void *arg, const char *name, const char *what)
+{
+	const char *dir = arg;
+
+	daqd_log(DAQD_LOG_WARN, "recovered %s/%s: %s", dir, name, what);
+}
+
 int daqd_recorder_new(const struct daqd_config *cfg, struct daqd_sink **out,
 		      char *err, size_t errlen)
 {
@@ -544,6 +551,14 @@ int daqd_recorder_new(const struct daqd_config *cfg, struct daqd_sink **out,
 		ret = probe_writable(r->out.dirfd);
 		if (ret)
 			why = "cannot create files there: ";
+	}
+	if (!ret) {
+		/* What an earlier daqd killed mid-write left: readable again. */
+		ret = daqd_sigmf_recover(r->out.dirfd, cfg->prefix, note_repair,
+					 cfg->output_dir);
+		ret = ret < 0 ? ret : 0;
+		if (ret)
+			why = "cannot read it: ";
 	}
 	if (ret) {
 		snprintf(err, errlen, "output directory '%s': %s%s", cfg->output_dir, why,
