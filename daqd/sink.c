@@ -171,3 +171,22 @@ struct json_object *daqd_sink_status_json(struct daqd_sink *sink)
 		sink->ops->status(sink, obj);
 	return obj;
 }
+
+uint64_t daqd_sink_count_gap(struct daqd_sink *sink, uint64_t expected, uint64_t first)
+{
+	uint64_t lost = first > expected ? first - expected : 0;
+
+	if (first != expected) {
+		atomic_fetch_add(&sink->c.lost_samples, lost);
+		atomic_fetch_add(&sink->c.gaps, 1);
+	}
+	return lost;
+}
+
+uint64_t daqd_sink_count_end(struct daqd_sink *sink, uint64_t next)
+{
+	uint64_t end = atomic_load(&sink->stream->end_sample);
+
+	/* Lost at the very end: no later sample shows the jump. */
+	return end > next ? daqd_sink_count_gap(sink, next, end) : 0;
+}

@@ -229,6 +229,18 @@ void daqd_sink_fail(struct daqd_sink *sink, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* daqd_sink_state_name() - "idle", "running", "failed". */
+/*
+ * Loss, counted the same way by every sink. daqd_sink_count_gap(): the
+ * samples between @expected (the next device index this sink wanted) and
+ * @first (the one it got), added to @sink's lost samples and gaps; returns
+ * them (0 if none). daqd_sink_count_end(): after the device stopped, the
+ * samples between @next (one past the last this sink delivered) and the
+ * stream's end_sample, counted the same way; call it once, when the sink
+ * stops without having failed.
+ */
+uint64_t daqd_sink_count_gap(struct daqd_sink *sink, uint64_t expected, uint64_t first);
+uint64_t daqd_sink_count_end(struct daqd_sink *sink, uint64_t next);
+
 const char *daqd_sink_state_name(enum daqd_sink_state state);
 
 /*

@@ -218,12 +218,8 @@ static int consume(struct recorder *r, struct daqd_batch *b)
 
 	if (b->samples == 0)
 		return 0;
-	if (first != r->next_sample) {
-		/* The device dropped samples: a new segment shows the jump. */
-		lost = first > r->next_sample ? first - r->next_sample : 0;
-		atomic_fetch_add(&r->base.c.lost_samples, lost);
-		atomic_fetch_add(&r->base.c.gaps, 1);
-	}
+	/* The device dropped samples: a new segment shows the jump. */
+	lost = daqd_sink_count_gap(&r->base, r->next_sample, first);
 	if (rotate_due(r)) {
 		ret = close_file(r);
 		if (ret) {
@@ -393,20 +389,16 @@ static void *recorder_thread(void *arg)
 		daqd_sink_wait(&r->base, timeout);
 	}
 	if (r->reader) {
-		uint64_t end = atomic_load(&r->base.stream->end_sample);
+		uint64_t lost = daqd_sink_count_end(&r->base, r->next_sample);
 		int ret;
 
 		/* Lost at the very end: recorded in the last file's metadata. */
-		if (end > r->next_sample) {
-			atomic_fetch_add(&r->base.c.lost_samples, end - r->next_sample);
-			atomic_fetch_add(&r->base.c.gaps, 1);
-			if (r->out.data_fd >= 0)
-				r->out.meta.trailing_lost = end - r->next_sample;
-			else
-				daqd_log(DAQD_LOG_WARN,
-					 "sink %s: %llu samples lost after the last file was closed",
-					 r->base.name, (unsigned long long)(end - r->next_sample));
-		}
+		if (lost && r->out.data_fd >= 0)
+			r->out.meta.trailing_lost = lost;
+		else if (lost)
+			daqd_log(DAQD_LOG_WARN,
+				 "sink %s: %llu samples lost after the last file was closed",
+				 r->base.name, (unsigned long long)lost);
 		ret = close_file(r);
 		if (ret)
 			fail_disk(r, ret, "closing");

@@ -90,11 +90,10 @@ static void *stdout_thread(void *arg)
 			continue;
 		}
 		if (b.samples && b.first_sample != o->next_sample) {
-			uint64_t lost = b.first_sample > o->next_sample ?
-					b.first_sample - o->next_sample : 0;
+			uint64_t lost = daqd_sink_count_gap(&o->base, o->next_sample,
+							    b.first_sample);
 
-			atomic_fetch_add(&o->base.c.lost_samples, lost);
-			if (atomic_fetch_add(&o->base.c.gaps, 1) == 0)
+			if (atomic_load(&o->base.c.gaps) == 1)
 				daqd_log(DAQD_LOG_WARN,
 					 "stdout: %llu samples lost before device sample %llu (the raw stream cannot show gaps; further gaps are only counted)",
 					 (unsigned long long)lost,
@@ -119,6 +118,8 @@ static void *stdout_thread(void *arg)
 		/* Never hold the device back once we stopped consuming. */
 		udaq_reader_free(o->reader);
 		o->reader = NULL;
+	} else {
+		daqd_sink_count_end(&o->base, o->next_sample);
 	}
 	return NULL;
 }

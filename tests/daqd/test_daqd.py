@@ -133,6 +133,14 @@ def summary_lost(stderr):
     raise Fail(f'no summary in: {stderr}')
 
 
+def summary_sink(stderr, name):
+    """(samples delivered, samples lost) from sink @name's summary line."""
+    m = re.search(rf'summary: sink {name} \S+: (\d+) samples, .* (\d+) samples lost in', stderr)
+    if not m:
+        raise Fail(f'no summary of sink {name} in: {stderr}')
+    return int(m.group(1)), int(m.group(2))
+
+
 # ---- cases --------------------------------------------------------------
 
 
@@ -345,6 +353,11 @@ def case_overflow(tmp):
     check(trailing > 0, f'no trailing loss recorded: {t}')
     check(t['samples'] + t['lost'] == 1000000,
           f'{t["samples"]} recorded + {t["lost"]} lost != 1000000')
+    # Every sink accounts for the device's end alike: the stdout sink, whose
+    # stalled reader caused the loss, counts what it never delivered too.
+    for name in ('sigmf', 'stdout'):
+        got, lost = summary_sink(stderr, name)
+        check(got + lost == 1000000, f'sink {name}: {got} delivered + {lost} lost != 1000000')
 
 
 def case_overwrite(tmp):
