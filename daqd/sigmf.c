@@ -123,7 +123,10 @@ struct json_object *daqd_sigmf_meta_json(const struct daqd_sigmf_meta *m,
 	json_object_array_add(ext, e);
 	add(global, "core:extensions", ext);
 	add(global, "daqd:sample_count", json_object_new_uint64(nsamples));
-	add(global, "daqd:complete", json_object_new_boolean(complete));
+	/* A recording cut short (a full disk) is never complete, and says why. */
+	add(global, "daqd:complete", json_object_new_boolean(complete && !m->stop_reason));
+	if (m->stop_reason)
+		add(global, "daqd:stop_reason", json_object_new_string(m->stop_reason));
 	add(global, "daqd:acquisition", json_object_new_uint64(m->acq_id));
 	add(global, "daqd:file_index", json_object_new_uint64(m->file_index));
 
@@ -319,7 +322,7 @@ int daqd_sigmf_file_flush(struct daqd_sigmf_file *f, bool complete)
 	 * On a full disk the temporary copy cannot be made; overwriting in
 	 * place needs no new blocks, so the samples on disk stay described.
 	 */
-	if ((ret == -ENOSPC || ret == -EDQUOT) && complete)
+	if ((ret == -ENOSPC || ret == -EDQUOT) && (complete || f->meta.stop_reason))
 		ret = daqd_sigmf_rewrite_meta(f->dirfd, name, obj);
 	json_object_put(obj);
 	clock_gettime(CLOCK_MONOTONIC, &f->last_flush);

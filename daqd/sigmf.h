@@ -41,6 +41,7 @@ struct daqd_sigmf_meta {
 	uint64_t acq_id;
 	uint32_t file_index;		/* 0, 1, ... within the acquisition */
 	uint64_t trailing_lost;		/* lost after the last sample (final file) */
+	const char *stop_reason;	/* set: cut short (why); never "complete" */
 	/* grown by the recorder */
 	struct daqd_sigmf_capture *captures;
 	size_t ncaptures, captures_cap;

@@ -48,6 +48,7 @@ struct recorder {
 	struct timespec file_opened;	/* CLOCK_MONOTONIC */
 	uint64_t next_sample;		/* device index expected next */
 	char acq_stamp[40];		/* acquisition start, for file names */
+	char stop_reason[256];		/* why the recording was cut short */
 
 	/* Shown by status; guarded by lock (never held across I/O). */
 	pthread_mutex_t lock;
@@ -175,15 +176,25 @@ static void fail_disk(struct recorder *r, int err, const char *what)
 	int ret;
 
 	snprintf(name, sizeof(name), "%s.sigmf-data", r->out.stem);
-	/* Keep the whole samples that made it; drop a torn one. */
-	if (r->out.data_fd >= 0 && ftruncate(r->out.data_fd, (off_t)r->file_bytes))
-		daqd_log(DAQD_LOG_WARN, "sink %s: cannot trim %s: %s",
-			 r->base.name, name, strerror(errno));
-	ret = close_file(r);
-	if (ret)
-		daqd_log(DAQD_LOG_ERR,
-			 "sink %s: final metadata of %s not written (%s); the previous one stays valid",
-			 r->base.name, r->out.stem, strerror(-ret));
+	snprintf(r->stop_reason, sizeof(r->stop_reason), "recording stopped: %s %s: %s",
+		 what, name, strerror(-err));
+	if (r->out.data_fd >= 0) {
+		/* Keep the whole samples that made it; drop a torn one. */
+		if (ftruncate(r->out.data_fd, (off_t)r->file_bytes))
+			daqd_log(DAQD_LOG_WARN, "sink %s: cannot trim %s: %s",
+				 r->base.name, name, strerror(errno));
+		/*
+		 * The file says at once that it was cut short, and why; it
+		 * stays open so that recorder_stop() can add how many samples
+		 * the acquisition went on without it.
+		 */
+		r->out.meta.stop_reason = r->stop_reason;
+		ret = daqd_sigmf_file_flush(&r->out, false);
+		if (ret)
+			daqd_log(DAQD_LOG_ERR,
+				 "sink %s: metadata of %s not updated (%s); the previous one stays valid",
+				 r->base.name, r->out.stem, strerror(-ret));
+	}
 	daqd_sink_fail(&r->base, err, "recording stopped: %s %s/%s: %s",
 		       what, r->cfg->output_dir, name, strerror(-err));
 	udaq_reader_free(r->reader);
@@ -449,6 +460,22 @@ static void recorder_stop(struct daqd_sink *s)
 	if (r->reader) {
 		udaq_reader_free(r->reader);
 		r->reader = NULL;
+	}
+	if (r->out.data_fd >= 0) {
+		/*
+		 * Cut short (fail_disk()): every sample from the file's end to
+		 * the device's is one the recording lacks; count it, in status
+		 * and in the file's final metadata.
+		 */
+		int ret;
+
+		if (s->stream)
+			r->out.meta.trailing_lost = daqd_sink_count_end(s, r->next_sample);
+		ret = close_file(r);
+		if (ret)
+			daqd_log(DAQD_LOG_ERR,
+				 "sink %s: final metadata of %s not written (%s); the previous one stays valid",
+				 s->name, r->out.stem, strerror(-ret));
 	}
 	if (atomic_load(&s->state) == DAQD_SINK_RUNNING)
 		atomic_store(&s->state, DAQD_SINK_IDLE);

@@ -528,10 +528,23 @@ def case_diskfull(tmp):
         check(rc == 1, f'exit status {rc} after a failed recording')
         check('No space left on device' in stderr, f'no clear error: {stderr}')
         # Nothing written is lost: the closed file describes every sample
-        # the recorder wrote before the disk filled up.
+        # the recorder wrote before the disk filled up ...
         t = verify_ok(mnt, channels=4)
-        check(t['samples'] > 0 and t['samples'] == rec['samples'],
+        check(t['samples'] > 0 and t['samples'] == rec['samples'] and t['cut_short'] == 1,
               f'file has {t["samples"]} samples, recorder wrote {rec["samples"]}')
+        # ... and says it was cut short, why, and by how many samples: all
+        # the device produced after it, as the stdout sink's count shows.
+        with open(glob.glob(os.path.join(mnt, '*.sigmf-meta'))[-1]) as f:
+            g = json.load(f)['global']
+        check(g['daqd:complete'] is False and
+              'No space left on device' in g.get('daqd:stop_reason', ''),
+              f'a cut-short file claims: {g}')
+        out_got, out_lost = summary_sink(stderr, 'stdout')
+        rec_got, rec_lost = summary_sink(stderr, 'sigmf')
+        check(rec_lost == g.get('daqd:trailing_lost_samples') and
+              rec_got + rec_lost == out_got + out_lost,
+              f'recorder {rec_got} + {rec_lost} lost (file: '
+              f'{g.get("daqd:trailing_lost_samples")}), stdout {out_got} + {out_lost}')
 
         # Full before a file opens (as at a rotation): no data file is left
         # without its metadata, and the error says why.

@@ -55,7 +55,7 @@ def verify(directory, channels=None, allow_incomplete=False, schema=None):
     if not metas:
         raise VerifyError(f'no .sigmf-meta in {directory}')
     leftovers = glob.glob(os.path.join(directory, '*.tmp'))
-    totals = {'files': 0, 'samples': 0, 'lost': 0, 'gaps': 0, 'segments': 0,
+    totals = {'cut_short': 0, 'files': 0, 'samples': 0, 'lost': 0, 'gaps': 0, 'segments': 0,
               'incomplete': 0, 'acquisitions': set()}
     expect_next = {}   # acquisition -> device index expected next
     for meta_path in metas:
@@ -77,16 +77,23 @@ def verify(directory, channels=None, allow_incomplete=False, schema=None):
             raise VerifyError(f'{name}: {nchan} channels, expected {channels}')
         count = g['daqd:sample_count']
         complete = g['daqd:complete']
+        # Cut short (a full disk): closed, exact, never "complete", says why.
+        cut_short = 'daqd:stop_reason' in g
+        if cut_short and complete:
+            raise VerifyError(f'{name}: complete, yet stopped: {g["daqd:stop_reason"]}')
+        closed = complete or cut_short
         acq = g['daqd:acquisition']
         data_path = meta_path[:-len('.sigmf-meta')] + '.sigmf-data'
         size = os.path.getsize(data_path)
         if size < count * nchan * 2:
             raise VerifyError(f'{name}: data has {size} bytes, metadata describes '
                               f'{count} samples ({count * nchan * 2} bytes)')
-        if complete and size != count * nchan * 2:
-            raise VerifyError(f'{name}: complete, but data has {size} bytes for '
+        if closed and size != count * nchan * 2:
+            raise VerifyError(f'{name}: closed, but data has {size} bytes for '
                               f'{count} samples')
-        if not complete:
+        if cut_short:
+            totals['cut_short'] += 1
+        elif not complete:
             if not allow_incomplete:
                 raise VerifyError(f'{name}: not complete (daqd:complete false)')
             totals['incomplete'] += 1
@@ -139,7 +146,7 @@ def verify(directory, channels=None, allow_incomplete=False, schema=None):
                               f'!= sum of annotations {sum(ann.values())}')
         trailing = g.get('daqd:trailing_lost_samples', 0)
         if trailing:
-            if not complete:
+            if not closed:
                 raise VerifyError(f'{name}: trailing loss in a file still open')
             totals['lost'] += trailing
             totals['gaps'] += 1
