@@ -134,8 +134,15 @@ struct json_object *daqd_sigmf_meta_json(const struct daqd_sigmf_meta *m,
 		const struct daqd_sigmf_capture *c = &m->captures[i];
 		struct json_object *o;
 
-		/* An empty file still gets its first capture (sample_start 0). */
-		if (c->sample_start >= nsamples && !(i == 0 && c->sample_start == 0))
+		/*
+		 * An empty file still gets its first capture (sample_start 0).
+		 * While the file is written, the capture a jump has just begun
+		 * is stored before its first sample (at sample_start ==
+		 * @nsamples): a reader of a file whose writer was killed takes
+		 * the samples past the metadata for the last capture's.
+		 */
+		if (c->sample_start > nsamples ||
+		    (c->sample_start == nsamples && i > 0 && complete))
 			break;
 		o = json_object_new_object();
 		if (!o)
@@ -151,7 +158,7 @@ struct json_object *daqd_sigmf_meta_json(const struct daqd_sigmf_meta *m,
 		struct json_object *o;
 		char text[128];
 
-		if (g->sample_start >= nsamples)
+		if (g->sample_start > nsamples || (g->sample_start == nsamples && complete))
 			break;
 		o = json_object_new_object();
 		if (!o)

@@ -246,6 +246,7 @@ static int consume(struct recorder *r, struct daqd_batch *b)
 							     b->timestamp_ns);
 		struct iovec part[DAQD_BATCH_MAX_IOV];
 		size_t len = b->bytes - off, n, done = 0;
+		bool described = false;
 		struct iovec *iov = b->iov;
 
 		if (r->out.data_fd < 0) {
@@ -260,11 +261,26 @@ static int consume(struct recorder *r, struct daqd_batch *b)
 				fail_disk(r, ret, "segment for");
 				return ret;
 			}
+			described = true;
 		}
 		if (lost && off == 0) {
 			ret = daqd_sigmf_add_gap(&r->out.meta, r->out.samples, lost, index);
 			if (ret) {
 				fail_disk(r, ret, "annotating");
+				return ret;
+			}
+			described = true;
+		}
+		if (described) {
+			/*
+			 * Data never runs ahead of metadata that places it: a
+			 * reader of a file whose writer was killed takes what
+			 * follows the last refresh for the last capture, so the
+			 * capture this jump starts is stored before its samples.
+			 */
+			ret = daqd_sigmf_file_flush(&r->out, false);
+			if (ret) {
+				fail_disk(r, ret, "updating metadata of");
 				return ret;
 			}
 		}

@@ -442,6 +442,49 @@ def case_sigkill(tmp):
                   f'no finished file after {delay}s: {t}')
 
 
+def case_sigkill_gaps(tmp):
+    """Killed after gaps, long before the next metadata refresh: every sample
+    a generic SigMF reader finds, described or not, is at its device index."""
+    for chans in (3, 5):
+        sb = 2 * chans
+        rec = os.path.join(tmp, f'rec{chans}')
+        os.mkdir(rec)
+        d = Daemon(tmp, ['--test-pattern', '--rate', '200000', '--channels', str(chans),
+                         '--frame-samples', '1000', '--flush-interval', '30', '--output', rec])
+        try:
+            wait_for(lambda: d.sink('sigmf')['samples'] > 0, 5, 'samples')
+            for _ in range(3):
+                check(d.request_raw({'cmd': 'sim-fault', 'fault': 'overflow'})['ok'], 'sim-fault')
+                time.sleep(0.1)
+            wait_for(lambda: d.sink('sigmf')['gaps'] >= 3, 5, 'the gaps recorded')
+            time.sleep(0.1)
+        finally:
+            d.proc.send_signal(signal.SIGKILL)
+            d.proc.wait()
+            d.err.close()
+            os.unlink(d.sock)
+        meta_path = glob.glob(os.path.join(rec, '*.sigmf-meta'))[0]
+        with open(meta_path) as f:
+            m = json.load(f)
+        data = np.fromfile(meta_path[:-len('meta')] + 'data', dtype='<i2')
+        n = len(data) * 2 // sb          # a torn last sample is not one
+        data = data[:n * chans].reshape(-1, chans)
+        # As a reader that knows only the spec: each capture runs to the
+        # next one's start, the last to the end of the data file.
+        caps = m['captures']
+        for i, c in enumerate(caps):
+            start = c['core:sample_start']
+            end = caps[i + 1]['core:sample_start'] if i + 1 < len(caps) else n
+            want = verify_sigmf.pattern(c['core:global_index'], end - start, chans)
+            bad = np.nonzero((data[start:end] != want).any(axis=1))[0]
+            check(bad.size == 0, f'{chans} channels: capture {i} (global index '
+                  f'{c["core:global_index"]}): {bad.size} of {end - start} samples '
+                  f'are not at their device index (first at file sample {start + bad[0] if bad.size else 0})')
+        # The kill came after the gaps: a file with none would prove nothing.
+        check(len(caps) >= 2 and n > caps[-1]['core:sample_start'],
+              f'{chans} channels: {len(caps)} captures, {n} samples: {caps}')
+
+
 def case_recover(tmp):
     """What a SIGKILL leaves is made readable by the next start: torn samples cut off."""
     for chans in (3, 5):            # 6 and 10 bytes a sample: neither divides a page

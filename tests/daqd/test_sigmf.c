@@ -82,7 +82,13 @@ static void test_full(void **state)
 	daqd_sigmf_meta_clear(&m);
 }
 
-/* Metadata written before the gap's samples reached the file omits the gap. */
+/*
+ * Metadata describes only samples in the file: written before a gap's
+ * capture begins, it omits the gap. While the file is open, metadata
+ * written as the gap's capture begins (before its first sample is
+ * written) carries it already, empty, so that samples a killed writer
+ * left past it are placed right; a closed file never ends in one.
+ */
 static void test_prefix(void **state)
 {
 	struct daqd_sigmf_meta m;
@@ -90,11 +96,22 @@ static void test_prefix(void **state)
 
 	(void)state;
 	fill(&m);
-	o = daqd_sigmf_meta_json(&m, 1000, false);
+	o = daqd_sigmf_meta_json(&m, 500, false);
 	assert_int_equal(json_object_array_length(get(o, "captures")), 1);
 	assert_int_equal(json_object_array_length(get(o, "annotations")), 0);
 	assert_int_equal(json_object_get_int64(get(get(o, "global"), "daqd:lost_samples")), 0);
 	assert_false(json_object_get_boolean(get(get(o, "global"), "daqd:complete")));
+	json_object_put(o);
+	o = daqd_sigmf_meta_json(&m, 1000, false);
+	assert_int_equal(json_object_array_length(get(o, "captures")), 2);
+	assert_int_equal(json_object_get_int64(get(json_object_array_get_idx(get(o, "captures"), 1),
+						   "core:global_index")), 1024);
+	assert_int_equal(json_object_array_length(get(o, "annotations")), 1);
+	assert_int_equal(json_object_get_int64(get(get(o, "global"), "daqd:lost_samples")), 24);
+	json_object_put(o);
+	o = daqd_sigmf_meta_json(&m, 1000, true);
+	assert_int_equal(json_object_array_length(get(o, "captures")), 1);
+	assert_int_equal(json_object_array_length(get(o, "annotations")), 0);
 	json_object_put(o);
 	/* An empty new file still has its first capture. */
 	o = daqd_sigmf_meta_json(&m, 0, false);
