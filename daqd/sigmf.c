@@ -89,6 +89,7 @@ struct json_object *daqd_sigmf_meta_json(const struct daqd_sigmf_meta *m,
 	struct json_object *annotations = json_object_new_array();
 	struct json_object *ext = json_object_new_array();
 	struct json_object *e = json_object_new_object();
+	const uint32_t dec = m->decimation > 1 ? m->decimation : 1;
 	uint64_t lost = 0;
 	char when[40];
 
@@ -106,8 +107,15 @@ struct json_object *daqd_sigmf_meta_json(const struct daqd_sigmf_meta *m,
 	add(root, "annotations", annotations);
 
 	add(global, "core:datatype", json_object_new_string(m->datatype));
-	if (m->sample_rate)
-		add(global, "core:sample_rate", json_object_new_uint64(m->sample_rate));
+	/*
+	 * Decimated (daqcat -d N), every index, count and rate is in the
+	 * file's samples: the rate exact (a float where N does not divide
+	 * it), device indices and losses kept in the daqd namespace.
+	 */
+	if (m->sample_rate && m->sample_rate % dec == 0)
+		add(global, "core:sample_rate", json_object_new_uint64(m->sample_rate / dec));
+	else if (m->sample_rate)
+		add(global, "core:sample_rate", json_object_new_double((double)m->sample_rate / dec));
 	add(global, "core:version", json_object_new_string(DAQD_SIGMF_VERSION));
 	add(global, "core:num_channels", json_object_new_uint64(m->num_channels));
 	add(global, "core:recorder", json_object_new_string(m->recorder));
@@ -129,6 +137,8 @@ struct json_object *daqd_sigmf_meta_json(const struct daqd_sigmf_meta *m,
 		add(global, "daqd:stop_reason", json_object_new_string(m->stop_reason));
 	add(global, "daqd:acquisition", json_object_new_uint64(m->acq_id));
 	add(global, "daqd:file_index", json_object_new_uint64(m->file_index));
+	if (dec > 1)
+		add(global, "daqd:decimation", json_object_new_uint64(dec));
 
 	for (size_t i = 0; i < m->ncaptures; i++) {
 		const struct daqd_sigmf_capture *c = &m->captures[i];
@@ -148,7 +158,9 @@ struct json_object *daqd_sigmf_meta_json(const struct daqd_sigmf_meta *m,
 		if (!o)
 			goto fail;
 		add(o, "core:sample_start", json_object_new_uint64(c->sample_start));
-		add(o, "core:global_index", json_object_new_uint64(c->global_index));
+		add(o, "core:global_index", json_object_new_uint64(c->global_index / dec));
+		if (dec > 1)
+			add(o, "daqd:device_index", json_object_new_uint64(c->global_index));
 		daqd_sigmf_format_datetime(&c->datetime, when, sizeof(when));
 		add(o, "core:datetime", json_object_new_string(when));
 		json_object_array_add(captures, o);
@@ -163,23 +175,39 @@ struct json_object *daqd_sigmf_meta_json(const struct daqd_sigmf_meta *m,
 		o = json_object_new_object();
 		if (!o)
 			goto fail;
-		snprintf(text, sizeof(text),
-			 "%llu samples lost before device sample %llu",
-			 (unsigned long long)g->lost,
-			 (unsigned long long)g->global_index);
+		/* Decimated, the loss is in kept samples: not lost / dec, which
+		 * cannot tell where the grid of kept samples falls. */
+		const uint64_t file_lost = dec > 1 ? g->file_lost : g->lost;
+
+		if (dec > 1)
+			snprintf(text, sizeof(text),
+				 "%llu samples (%llu device samples) lost before sample %llu (device sample %llu)",
+				 (unsigned long long)file_lost, (unsigned long long)g->lost,
+				 (unsigned long long)(g->global_index / dec),
+				 (unsigned long long)g->global_index);
+		else
+			snprintf(text, sizeof(text),
+				 "%llu samples lost before device sample %llu",
+				 (unsigned long long)g->lost,
+				 (unsigned long long)g->global_index);
 		add(o, "core:sample_start", json_object_new_uint64(g->sample_start));
 		add(o, "core:sample_count", json_object_new_uint64(0));
 		add(o, "core:label", json_object_new_string("overflow"));
 		add(o, "core:comment", json_object_new_string(text));
-		add(o, "daqd:lost_samples", json_object_new_uint64(g->lost));
-		add(o, "daqd:global_index", json_object_new_uint64(g->global_index));
+		add(o, "daqd:lost_samples", json_object_new_uint64(file_lost));
+		add(o, "daqd:global_index", json_object_new_uint64(g->global_index / dec));
+		if (dec > 1) {
+			add(o, "daqd:device_lost_samples", json_object_new_uint64(g->lost));
+			add(o, "daqd:device_index", json_object_new_uint64(g->global_index));
+		}
 		json_object_array_add(annotations, o);
-		lost += g->lost;
+		lost += file_lost;
 	}
 	add(global, "daqd:lost_samples", json_object_new_uint64(lost));
 	/* Dropped after the last sample: no later segment can show it. */
 	if (m->trailing_lost)
-		add(global, "daqd:trailing_lost_samples", json_object_new_uint64(m->trailing_lost));
+		add(global, "daqd:trailing_lost_samples",
+		    json_object_new_uint64((m->trailing_lost + dec - 1) / dec));
 	return root;
 fail:
 	json_object_put(root);

@@ -27,14 +27,17 @@ struct daqd_sigmf_capture {
 /* A discontinuity: @lost samples were dropped just before @sample_start. */
 struct daqd_sigmf_gap {
 	uint64_t sample_start;
-	uint64_t lost;
+	uint64_t lost;			/* device samples */
 	uint64_t global_index;		/* first device index after the gap */
+	uint64_t file_lost;		/* decimated: the kept samples that are missing */
 };
 
 struct daqd_sigmf_meta {
 	/* global, constant for the file */
 	const char *datatype;		/* "ri16_le" */
-	uint32_t sample_rate;		/* 0: omitted (free-running) */
+	uint32_t sample_rate;		/* the device's; 0: omitted (free-running) */
+	uint32_t decimation;		/* > 1: one device sample in N kept (daqcat -d);
+					 * the JSON is then in the file's samples */
 	uint32_t num_channels;
 	const char *hw;
 	const char *recorder;		/* "daqd 0.1.0" */

@@ -263,7 +263,9 @@ static int sigmf_open(struct sigmf_out *s, const struct dqs_hello *h)
 	snprintf(s->hw, sizeof(s->hw), "%s", h->device);
 	snprintf(s->datatype, sizeof(s->datatype), "%s", h->datatype);
 	s->f.meta.datatype = s->datatype;
-	s->f.meta.sample_rate = h->sample_rate / h->decimation;
+	/* The device's rate and indices: the writer puts them in file samples. */
+	s->f.meta.sample_rate = h->sample_rate;
+	s->f.meta.decimation = h->decimation;
 	s->f.meta.num_channels = h->nchan;
 	s->f.meta.hw = s->hw;
 	s->f.meta.recorder = s->recorder;
@@ -291,8 +293,13 @@ static int sigmf_data(struct sigmf_out *s, const struct dqs_hello *h, const stru
 	/* A new segment wherever the device index does not continue. */
 	if (s->f.samples == 0 || !s->have_next || d->first_sample != s->next)
 		ret = daqd_sigmf_add_capture(&s->f.meta, s->f.samples, d->first_sample, &when);
-	if (!ret && s->pending_lost)
+	if (!ret && s->pending_lost) {
 		ret = daqd_sigmf_add_gap(&s->f.meta, s->f.samples, s->pending_lost, d->first_sample);
+		/* The kept samples missing: both ends lie on the grid of kept ones. */
+		if (!ret)
+			s->f.meta.gaps[s->f.meta.ngaps - 1].file_lost =
+				(d->first_sample - (s->have_next ? s->next : 0)) / h->decimation;
+	}
 	s->pending_lost = 0;
 	if (!ret)
 		ret = daqd_write_all(s->f.data_fd, d->samples, dqs_data_payload_len(d->nsamples, d->nchan));

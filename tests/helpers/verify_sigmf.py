@@ -34,9 +34,10 @@ class VerifyError(Exception):
     pass
 
 
-def pattern(first, count, nchan):
-    """The test pattern: top 16 bits of n * MULT, XOR the channel number."""
-    n = np.arange(count, dtype=np.uint64) + np.uint64(first)
+def pattern(first, count, nchan, step=1):
+    """The test pattern: top 16 bits of n * MULT, XOR the channel number,
+    for device samples first, first + step, ... (step: a decimation)."""
+    n = np.arange(count, dtype=np.uint64) * np.uint64(step) + np.uint64(first)
     with np.errstate(over='ignore'):
         v = ((n * MULT) >> np.uint64(48)).astype(np.uint16)
     chans = np.arange(nchan, dtype=np.uint16)
@@ -48,7 +49,7 @@ def load_schema():
         return json.load(f)
 
 
-def verify(directory, channels=None, allow_incomplete=False, schema=None):
+def verify(directory, channels=None, allow_incomplete=False, schema=None, late_start=False):
     """Return a dict of totals; raise VerifyError on any mismatch."""
     schema = schema or load_schema()
     metas = sorted(glob.glob(os.path.join(directory, '*.sigmf-meta')))
@@ -118,7 +119,9 @@ def verify(directory, channels=None, allow_incomplete=False, schema=None):
             empty_ok = not complete and i + 1 == len(caps)
             if end < start or (end == start and count > 0 and not empty_ok):
                 raise VerifyError(f'{name}: empty capture at {start}')
-            want = expect_next.get(acq, 0)
+            # late_start: a stream client that joined mid-acquisition
+            # starts where it joined; daqd's recorder starts at 0.
+            want = expect_next.get(acq, gidx if late_start else 0)
             jump = gidx - want
             if jump < 0:
                 raise VerifyError(f'{name}: capture at {start} goes back to device '
@@ -132,7 +135,13 @@ def verify(directory, channels=None, allow_incomplete=False, schema=None):
             if jump:
                 totals['gaps'] += 1
                 totals['lost'] += jump
-            exp = pattern(gidx, end - start, nchan)
+            # Decimated: indices are in file samples, one per @dec of the
+            # device's, and each capture names its device index as well.
+            dec = g.get('daqd:decimation', 1)
+            if dec > 1 and c.get('daqd:device_index') != gidx * dec:
+                raise VerifyError(f'{name}: capture at {start}: global index {gidx} '
+                                  f'is not device index {c.get("daqd:device_index")} / {dec}')
+            exp = pattern(gidx * dec, end - start, nchan, dec)
             bad = np.nonzero((data[start:end] != exp).any(axis=1))[0]
             if bad.size:
                 k = int(bad[0])

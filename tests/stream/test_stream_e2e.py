@@ -14,6 +14,7 @@ dropped counters. daqd's own recording must have lost nothing.
 
 Environment: DAQD, DAQCTL, DAQCAT = paths of the built programs.
 """
+import glob
 import json
 import os
 import re
@@ -283,11 +284,74 @@ def device_error():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def decimated_recording():
+    """daqcat -d 3 -o with gaps: every SigMF field in file samples, the rate
+    exact, device indices in the daqd namespace; the file verifies."""
+    tmp = tempfile.mkdtemp(prefix='stream-e2e-dec-')
+    daqd = None
+    try:
+        usock = os.path.join(tmp, 's.sock')
+        ctl = os.path.join(tmp, 'ctl.sock')
+        out = os.path.join(tmp, 'cat')
+        daqd = subprocess.Popen(
+            [DAQD, '-d', 'sim', '-r', '200000', '-c', str(CHANNELS), '-t',
+             '--frame-samples', '1000', '--listen', f'unix:{usock}',
+             '--socket', ctl, '-q', '--status-interval', '0'],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        wait_for(lambda: os.path.exists(usock) and os.path.exists(ctl), 10, 'the sockets')
+        time.sleep(0.3)     # joined mid-acquisition: the first index is not 0
+        cat = subprocess.Popen([DAQCAT, '-d', '3', '-o', out, '-t', '2', f'unix:{usock}'],
+                               stderr=subprocess.PIPE, text=True)
+        wait_for(lambda: client_streaming(ctl), 30, 'the client streaming')
+        for _ in range(2):
+            time.sleep(0.3)
+            r = subprocess.run([DAQCTL, '-s', ctl, '--raw',
+                                '{"cmd": "sim-fault", "fault": "overflow"}'],
+                               capture_output=True, text=True, timeout=10)
+            check(r.returncode == 0, f'sim-fault overflow: {r.stdout} {r.stderr}')
+        _, err = cat.communicate(timeout=30)
+        check(cat.returncode == 0, f'daqcat -d 3 exited {cat.returncode}: {err}')
+        daqd.terminate()
+        daqd.wait(timeout=20)
+        daqd = None
+        metas = glob.glob(os.path.join(out, '*.sigmf-meta'))
+        check(len(metas) == 1, f'daqcat wrote {metas}')
+        with open(metas[0]) as f:
+            m = json.load(f)
+        g = m['global']
+        check(g['core:sample_rate'] == 200000 / 3 and g['daqd:decimation'] == 3,
+              f'rate {g["core:sample_rate"]}, decimation {g.get("daqd:decimation")}')
+        check(len(m['captures']) >= 3 and m['captures'][0]['core:global_index'] > 0,
+              f'expected a late start and two gaps: {m["captures"]}')
+        # The loss a generic reader computes from the captures is the
+        # annotations' own, in file samples.
+        caps = m['captures']
+        for i in range(1, len(caps)):
+            jump = (caps[i]['core:global_index'] - caps[i - 1]['core:global_index'] -
+                    (caps[i]['core:sample_start'] - caps[i - 1]['core:sample_start']))
+            ann = [a for a in m['annotations']
+                   if a['core:sample_start'] == caps[i]['core:sample_start']]
+            # (1000 device samples hold 333 or 334 of the kept ones.)
+            check(ann and ann[0]['daqd:lost_samples'] == jump and
+                  abs(ann[0]['daqd:device_lost_samples'] - 3 * jump) < 3 and
+                  ann[0]['daqd:device_index'] == 3 * ann[0]['daqd:global_index'],
+                  f'capture {i}: jump {jump} file samples, annotation {ann}')
+        t = verify(out, channels=CHANNELS, late_start=True)
+        check(t['gaps'] >= 2 and t['samples'] > 0, f'decimated recording: {t}')
+        print(f'ok: decimated recording, {t["samples"]} samples, {t["lost"]} lost in {t["gaps"]} gaps')
+    finally:
+        if daqd and daqd.poll() is None:
+            daqd.kill()
+            daqd.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 if __name__ == '__main__':
     try:
         main()
         config_and_errors()
         device_error()
+        decimated_recording()
     except Fail as e:
         print(f'FAIL: {e}', file=sys.stderr)
         sys.exit(1)
