@@ -370,6 +370,22 @@ int daqd_sigmf_file_close(struct daqd_sigmf_file *f)
 
 	if (f->data_fd < 0)
 		return 0;
+	if (f->samples == 0) {
+		/*
+		 * Nothing came (daqcat: an acquisition without DATA): SigMF
+		 * readers refuse an empty dataset, so leave no recording.
+		 */
+		char name[200];
+
+		close(f->data_fd);
+		f->data_fd = -1;
+		snprintf(name, sizeof(name), "%s.sigmf-meta", f->stem);
+		unlinkat(f->dirfd, name, 0);
+		snprintf(name, sizeof(name), "%s.sigmf-data", f->stem);
+		unlinkat(f->dirfd, name, 0);
+		daqd_sigmf_meta_clear(&f->meta);
+		return 0;
+	}
 	ret = daqd_sigmf_file_flush(f, true);
 	if (close(f->data_fd) && !ret)
 		ret = -errno;
@@ -494,6 +510,14 @@ int daqd_sigmf_recover(int dirfd, const char *prefix,
 			if (st.st_size == 0 && faccessat(dirfd, meta, F_OK, AT_SYMLINK_NOFOLLOW) &&
 			    !unlinkat(dirfd, n, 0)) {
 				note(arg, n, "removed an empty data file that has no metadata");
+				fixed++;
+			}
+			continue;
+		}
+		if (st.st_size == 0) {
+			/* Killed before its first sample: SigMF readers refuse it. */
+			if (!unlinkat(dirfd, meta, 0) && !unlinkat(dirfd, n, 0)) {
+				note(arg, n, "removed a recording that got no sample");
 				fixed++;
 			}
 			continue;

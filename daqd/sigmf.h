@@ -129,7 +129,8 @@ int daqd_sigmf_file_flush(struct daqd_sigmf_file *f, bool complete);
 
 /*
  * daqd_sigmf_file_close() - Store the final metadata, close the data file,
- * free the metadata. Return: 0 or -errno (the file is closed anyway).
+ * free the metadata; a file that got no samples is removed, metadata and
+ * all. Return: 0 or -errno (the file is closed anyway).
  */
 int daqd_sigmf_file_close(struct daqd_sigmf_file *f);
 
@@ -154,7 +155,7 @@ void daqd_sigmf_format_datetime(const struct timespec *ts, char *buf, size_t len
  * divides the page size, and can come between creating a data file and
  * writing its first metadata. Cuts a torn sample off a data file's end
  * (the bytes per sample from its metadata), removes an empty data file
- * that has no metadata and a metadata update left unrenamed. @note is told
+ * (with its metadata, if any) and a metadata update left unrenamed. @note is told
  * each repair. Returns how many, or -errno if the directory cannot be read.
  */
 int daqd_sigmf_recover(int dirfd, const char *prefix,

@@ -264,6 +264,8 @@ int dqs_client_next(struct dqs_client *c, struct dqs_event *ev,
 			if (ret)
 				return protocol_error(err, errlen, why);
 			c->have_hello = true;
+			/* COMMIT and ABORT count DATA from this HELLO on. */
+			c->data_msgs = 0;
 			ev->type = DQS_EV_HELLO;
 			ev->hello = &c->hello;
 			return 0;

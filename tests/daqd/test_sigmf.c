@@ -293,6 +293,36 @@ static void test_planted_links(void **state)
 	close(dfd);
 }
 
+/* A recording that never got a sample is not left behind (readers refuse it). */
+static void test_empty_file_removed(void **state)
+{
+	char dir[] = "/tmp/daqd-sigmf-XXXXXX";
+	struct daqd_sigmf_file f = { .data_fd = -1 };
+	struct timespec t0 = { .tv_sec = 1700000000 };
+	char path[128];
+	struct stat st;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	f.dirfd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(f.dirfd >= 0);
+	assert_int_equal(daqd_sigmf_file_open(&f, "e"), 0);
+	f.meta.datatype = "ri16_le";
+	f.meta.num_channels = 2;
+	f.meta.hw = "test";
+	f.meta.recorder = "test";
+	assert_int_equal(daqd_sigmf_add_capture(&f.meta, 0, 0, &t0), 0);
+	assert_int_equal(daqd_sigmf_file_flush(&f, false), 0);
+	snprintf(path, sizeof(path), "%s/e.sigmf-meta", dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(daqd_sigmf_file_close(&f), 0);
+	assert_int_equal(stat(path, &st), -1);
+	snprintf(path, sizeof(path), "%s/e.sigmf-data", dir);
+	assert_int_equal(stat(path, &st), -1);
+	close(f.dirfd);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -302,6 +332,7 @@ int main(void)
 		cmocka_unit_test(test_write_atomic),
 		cmocka_unit_test(test_rewrite_in_place),
 		cmocka_unit_test(test_planted_links),
+		cmocka_unit_test(test_empty_file_removed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

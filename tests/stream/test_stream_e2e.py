@@ -346,12 +346,65 @@ def decimated_recording():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def follow_cycles():
+    """daqcat --follow -o kept across three stop/start cycles: every
+    acquisition is its own recording, complete and verified."""
+    tmp = tempfile.mkdtemp(prefix='stream-e2e-follow-')
+    daqd = cat = None
+    try:
+        usock = os.path.join(tmp, 's.sock')
+        ctl = os.path.join(tmp, 'ctl.sock')
+        out = os.path.join(tmp, 'cat')
+        daqd = subprocess.Popen(
+            [DAQD, '-d', 'sim', '-r', '200000', '-c', str(CHANNELS), '-t',
+             '--listen', f'unix:{usock}', '--socket', ctl, '-q', '--status-interval', '0'],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        wait_for(lambda: os.path.exists(usock) and os.path.exists(ctl), 10, 'the sockets')
+        daqctl(ctl, 'stop')
+        cat = subprocess.Popen([DAQCAT, '--follow', '--verify', '-o', out, f'unix:{usock}'],
+                               stderr=subprocess.PIPE, text=True)
+        for k in range(3):
+            wait_for(lambda: any(c.get('state') == 'waiting' for c in
+                                 net_sink(daqctl(ctl, 'stats')).get('clients', [])),
+                     30, f'the client waiting for acquisition {k + 1}')
+            daqctl(ctl, 'start')
+            wait_for(lambda: client_streaming(ctl), 30, f'acquisition {k + 1} streaming')
+            time.sleep(0.3)
+            daqctl(ctl, 'stop')
+            time.sleep(0.2)
+            if cat.poll() is not None:
+                raise Fail(f'daqcat --follow exited {cat.returncode} after acquisition '
+                           f'{k + 1}: {cat.stderr.read()}')
+        daqd.terminate()
+        daqd.wait(timeout=20)
+        daqd = None
+        _, err = cat.communicate(timeout=20)
+        check(cat.returncode == 0 and err.count('verify: OK') >= 1,
+              f'daqcat --follow: rc {cat.returncode}: {err}')
+        metas = sorted(glob.glob(os.path.join(out, '*.sigmf-meta')))
+        datas = sorted(glob.glob(os.path.join(out, '*.sigmf-data')))
+        check(len(metas) == len(datas) and all(os.path.getsize(d) > 0 for d in datas),
+              f'empty or undescribed files: {metas} {datas}')
+        acqs = {json.load(open(m))['global']['daqd:acquisition'] for m in metas}
+        check(len(acqs) == 3, f'{len(metas)} recordings of acquisitions {acqs}, expected 3')
+        t = verify(out, channels=CHANNELS)
+        check(t['acquisitions'] == 3 and t['lost'] == 0, f'daqcat --follow recordings: {t}')
+        print(f'ok: daqcat --follow over 3 acquisitions, {t["samples"]} samples')
+    finally:
+        for p in (cat, daqd):
+            if p and p.poll() is None:
+                p.kill()
+                p.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 if __name__ == '__main__':
     try:
         main()
         config_and_errors()
         device_error()
         decimated_recording()
+        follow_cycles()
     except Fail as e:
         print(f'FAIL: {e}', file=sys.stderr)
         sys.exit(1)
