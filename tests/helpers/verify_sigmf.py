@@ -171,6 +171,60 @@ def verify(directory, channels=None, allow_incomplete=False, schema=None, late_s
     return totals
 
 
+def spec_read(meta_path, schema=None):
+    """Read a recording as a reader that knows only the SigMF text does (the
+    official library among them): the sample count from the data file's
+    size and the datatype, each capture running to the next one's start and
+    the last to the end of the data, annotations inside the data. Returns
+    (metadata, samples as an (n, channels) int16 array); VerifyError where
+    such a reader fails ("cannot reshape": a torn last sample)."""
+    name = os.path.basename(meta_path)
+    with open(meta_path) as f:
+        try:
+            meta = json.load(f)
+        except json.JSONDecodeError as e:
+            raise VerifyError(f'{name}: not JSON: {e}')
+    try:
+        jsonschema.validate(meta, schema or load_schema())
+    except jsonschema.ValidationError as e:
+        raise VerifyError(f'{name}: not valid SigMF: {e.message}')
+    g = meta['global']
+    nchan = g.get('core:num_channels', 1)
+    if g['core:datatype'] != 'ri16_le':
+        raise VerifyError(f'{name}: datatype {g["core:datatype"]}')
+    data_path = meta_path[:-len('.sigmf-meta')] + '.sigmf-data'
+    size = os.path.getsize(data_path)
+    if size == 0 or size % (2 * nchan):
+        raise VerifyError(f'{name}: {size} data bytes are not whole {2 * nchan}-byte samples')
+    n = size // (2 * nchan)
+    starts = [c['core:sample_start'] for c in meta['captures']]
+    if not starts or starts[0] != 0 or starts != sorted(starts) or starts[-1] > n:
+        raise VerifyError(f'{name}: captures {starts} do not fit {n} samples')
+    for a in meta['annotations']:
+        if a['core:sample_start'] + a.get('core:sample_count', 0) > n:
+            raise VerifyError(f'{name}: annotation past the data: {a}')
+    return meta, np.fromfile(data_path, dtype='<i2').reshape(n, nchan)
+
+
+def spec_check_pattern(meta_path):
+    """spec_read(), then every sample against the test pattern at the device
+    index the captures give it. Returns the number of samples."""
+    meta, data = spec_read(meta_path)
+    caps = meta['captures']
+    dec = meta['global'].get('daqd:decimation', 1)
+    for i, c in enumerate(caps):
+        start = c['core:sample_start']
+        end = caps[i + 1]['core:sample_start'] if i + 1 < len(caps) else len(data)
+        gidx = c['core:global_index']
+        exp = pattern(gidx * dec, end - start, data.shape[1], dec)
+        bad = np.nonzero((data[start:end] != exp).any(axis=1))[0]
+        if bad.size:
+            raise VerifyError(f'{os.path.basename(meta_path)}: capture {i} (global index '
+                              f'{gidx}): {bad.size} of {end - start} samples are not at their '
+                              f'device index (first at file sample {start + int(bad[0])})')
+    return len(data)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('dir')
