@@ -570,7 +570,9 @@ def case_recover(tmp):
         runs = {}
         for path in glob.glob(os.path.join(rec, '*.sigmf-*')):
             runs.setdefault(os.path.basename(path).split('.sigmf-')[0].rsplit('-', 1)[0], []).append(path)
-        check(len(runs) == 3, f'{chans} channels: {sorted(runs)}, expected 3 acquisitions')
+        # Two killed runs and the restart; under load the first kill may
+        # come before its first file.
+        check(len(runs) >= 2, f'{chans} channels: {sorted(runs)}, expected 2 or 3 acquisitions')
         for k, (acq, paths) in enumerate(sorted(runs.items())):
             one = os.path.join(tmp, f'acq{chans}-{k}')
             os.mkdir(one)
