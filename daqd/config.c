@@ -21,11 +21,13 @@
 #include <sys/un.h>
 
 #include "paths.h"
+#include "stream_addr.h"
 
 enum key_type {
 	K_STR,		/* any string */
 	K_PATH,		/* non-empty path */
 	K_SOCKET,	/* path that fits sun_path, or "" */
+	K_LISTEN,	/* stream endpoints, comma-separated (stream_addr.h) */
 	K_NAME,		/* file-name-safe token */
 	K_BOOL,
 	K_U32,		/* decimal, k/M/G multiply by 1000 */
@@ -77,7 +79,7 @@ static const struct key_desc keys[] = {
 	{ "output", "flush_interval", "flush-interval", 0, K_SECONDS, OFF(flush_interval),
 	  0.01, 3600, 0, false },
 	{ "output", "fsync", "fsync", 0, K_BOOL, OFF(fsync), 0, 0, 0, false },
-	{ "network", "listen", "listen", 0, K_STR, OFF(listen), 0, 0, 0, false },
+	{ "network", "listen", "listen", 0, K_LISTEN, OFF(listen), 0, 0, 0, false },
 	{ "network", "max_clients", "max-clients", 0, K_U32, OFF(max_clients), 1, 1024, 0, false },
 	{ "control", "socket", "socket", 0, K_SOCKET, OFF(socket_path), 0, 0, 0, false },
 	{ "control", "group", "socket-group", 0, K_GROUP, OFF(socket_group), 0, 0, 0, false },
@@ -150,18 +152,49 @@ void daqd_config_free(struct daqd_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 }
 
-/* Parse a non-negative decimal number with an optional suffix from @mult. */
+/*
+ * Length of the decimal number at @s: digits, an optional fraction, an
+ * optional exponent ("2.5", ".5", "1e6"); 0 if there is none. strtod()
+ * alone would also take hexadecimal ("0x10" is 16), "inf" and "nan".
+ */
+static size_t decimal_len(const char *s)
+{
+	size_t whole = strspn(s, "0123456789"), frac = 0, i = whole;
+
+	if (s[i] == '.') {
+		frac = strspn(s + i + 1, "0123456789");
+		i += 1 + frac;
+	}
+	if (!whole && !frac)
+		return 0;
+	if (s[i] == 'e' || s[i] == 'E') {
+		size_t j = i + 1 + (s[i + 1] == '+' || s[i + 1] == '-');
+		size_t exp = strspn(s + j, "0123456789");
+
+		if (!exp)
+			return 0;
+		i = j + exp;
+	}
+	return i;
+}
+
+/*
+ * The one number parser of the settings: a non-negative decimal number
+ * with an optional suffix from @suffixes, multiplied by its @mults entry.
+ * -EINVAL for anything else.
+ */
 static int parse_scaled(const char *s, const char *suffixes, const double *mults,
 			double *out)
 {
-	char *end;
+	size_t n = decimal_len(s);
+	const char *end = s + n;
 	double v;
 
-	if (!*s || *s == '-' || *s == '+' || (*s != '.' && (*s < '0' || *s > '9')))
+	if (!n)
 		return -EINVAL;
 	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || !isfinite(v))
+	v = strtod(s, NULL);
+	if (errno || !isfinite(v))
 		return -EINVAL;
 	if (*end) {
 		const char *p = strchr(suffixes, *end);
@@ -218,7 +251,7 @@ static int set_number(const struct key_desc *k, void *slot, const char *value,
 		if (ret == 0 && v != floor(v))
 			ret = -EINVAL;
 		if (ret) {
-			errf(err, errlen, "%s '%s': expected a whole number %s (suffix k, M, G allowed)",
+			errf(err, errlen, "%s '%s': expected a whole number %s, in decimal (suffix k, M, G allowed)",
 			     k->key, value, range_text(k, range, sizeof(range), ""));
 			return ret;
 		}
@@ -228,7 +261,7 @@ static int set_number(const struct key_desc *k, void *slot, const char *value,
 		if (ret == 0 && v != floor(v))
 			ret = -EINVAL;
 		if (ret) {
-			errf(err, errlen, "%s '%s': expected a size in bytes %s (suffix K, M, G, T allowed)",
+			errf(err, errlen, "%s '%s': expected a size in bytes %s, in decimal (suffix K, M, G, T allowed)",
 			     k->key, value, range_text(k, range, sizeof(range), ""));
 			return ret;
 		}
@@ -251,7 +284,7 @@ static int set_number(const struct key_desc *k, void *slot, const char *value,
 			}
 		}
 		if (ret) {
-			errf(err, errlen, "%s '%s': expected seconds %s (suffix ms, s, m, h, d allowed)",
+			errf(err, errlen, "%s '%s': expected seconds %s, in decimal (suffix ms, s, m, h, d allowed)",
 			     k->key, value, range_text(k, range, sizeof(range), ""));
 			return ret;
 		}
@@ -300,6 +333,45 @@ static bool name_ok(const char *s)
 	return true;
 }
 
+/*
+ * Every endpoint of a "listen" list must parse (nothing is resolved yet),
+ * and none may be TCP port 0: the kernel would pick a port at random, and
+ * clients of a daemon must know where to find it.
+ */
+static int check_listen(const struct key_desc *k, const char *value, char *err,
+			size_t errlen)
+{
+	char *copy = strdup(value), *save = NULL, *tok;
+	int ret = 0, n = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	/* The same split as daqd_net_new_list(): commas, leading blanks. */
+	for (tok = strtok_r(copy, ",", &save); tok && !ret; tok = strtok_r(NULL, ",", &save)) {
+		struct dqs_addr_parts p;
+		char why[200];
+
+		while (*tok == ' ')
+			tok++;
+		n++;
+		if (dqs_addr_split(tok, &p, why, sizeof(why))) {
+			errf(err, errlen, "%s '%s': %s", k->key, value, why);
+			ret = -EINVAL;
+		} else if (!p.is_unix && p.port == 0) {
+			errf(err, errlen, "%s '%s': port 0 in '%s' would be a random port no client can find; give a port 1-65535",
+			     k->key, value, tok);
+			ret = -EINVAL;
+		}
+	}
+	if (!ret && !n) {
+		errf(err, errlen, "%s '%s': no endpoint (expected HOST:PORT or unix:PATH)",
+		     k->key, value);
+		ret = -EINVAL;
+	}
+	free(copy);
+	return ret;
+}
+
 static int set_key(struct daqd_config *cfg, const struct key_desc *k,
 		   const char *value, char *err, size_t errlen)
 {
@@ -326,6 +398,11 @@ static int set_key(struct daqd_config *cfg, const struct key_desc *k,
 			return -EINVAL;
 		}
 		return set_str(slot, value);
+	case K_LISTEN: {
+		int ret = check_listen(k, value, err, errlen);
+
+		return ret ? ret : set_str(slot, value);
+	}
 	case K_NAME:
 		if (!name_ok(value)) {
 			errf(err, errlen, "%s '%s': expected 1-64 characters of A-Z a-z 0-9 . _ - (not starting with . or -)",
@@ -371,8 +448,13 @@ static int set_key(struct daqd_config *cfg, const struct key_desc *k,
 			return -EINVAL;
 		}
 		return set_str(slot, value);
-	default:
-		return set_number(k, slot, value, err, errlen);
+	default: {
+		int ret = set_number(k, slot, value, err, errlen);
+
+		if (!ret && k->offset == OFF(rate))
+			cfg->rate_given = true;
+		return ret;
+	}
 	}
 }
 
@@ -792,6 +874,11 @@ int daqd_config_check(const struct daqd_config *cfg, char *err, size_t errlen)
 	}
 	if ((cfg->rotate_size || cfg->rotate_time) && !cfg->output_dir) {
 		errf(err, errlen, "rotate_size/rotate_time need an output directory (--output)");
+		return -EINVAL;
+	}
+	if (cfg->freerun && cfg->rate && cfg->rate_given) {
+		errf(err, errlen, "freerun: the device produces as fast as it can and ignores the rate, so rate %u contradicts it; drop the rate (or set rate 0, which is free-run) or freerun",
+		     cfg->rate);
 		return -EINVAL;
 	}
 	if (cfg->group && !cfg->user) {

@@ -311,6 +311,80 @@ static void test_long_seconds(void **state)
 	daqd_config_free(&cfg);
 }
 
+/*
+ * Numbers are decimal, in flags and file alike: strtod() would read
+ * "0x10" as 16 and "0x1p3" as 8, so "--rate 0x10" ran at 16 Hz.
+ */
+static void test_non_decimal(void **state)
+{
+	(void)state;
+	expect_flag_error("--rate", "0x10", "decimal");
+	expect_flag_error("--rate", "0X10", "decimal");
+	expect_flag_error("--channels", "0x4", "decimal");
+	expect_flag_error("--duration", "0x1p3", "decimal");
+	expect_flag_error("--ring-size", "0x100000", "decimal");
+	expect_flag_error("--max-clients", "0b11", "decimal");
+	expect_flag_error("--rate", "1e", "decimal");
+	expect_flag_error("--rate", "1..5", "decimal");
+	expect_file_error("[acquisition]\nrate = 0x10\n", ":2:", "rate '0x10'");
+	expect_file_error("[output]\nrotate_time = 0x3m\n", ":2:", "decimal");
+}
+
+/* Free-run ignores the rate: a rate given with it is a contradiction. */
+static void test_freerun_with_rate(void **state)
+{
+	struct daqd_config cfg;
+	char err[256], *path;
+
+	(void)state;
+	daqd_config_defaults(&cfg);
+	assert_int_equal(parse(&cfg, err, sizeof(err), 4, "--freerun", "--rate", "1000",
+			       "--stdout"), 0);
+	assert_int_equal(daqd_config_check(&cfg, err, sizeof(err)), -EINVAL);
+	if (!strstr(err, "freerun") || !strstr(err, "rate 1000"))
+		fail_msg("message was: %s", err);
+	daqd_config_free(&cfg);
+	/* Free-run alone, or with rate 0 (the same thing), is fine. */
+	daqd_config_defaults(&cfg);
+	assert_int_equal(parse(&cfg, err, sizeof(err), 2, "--freerun", "--stdout"), 0);
+	assert_int_equal(daqd_config_check(&cfg, err, sizeof(err)), 0);
+	daqd_config_free(&cfg);
+	daqd_config_defaults(&cfg);
+	assert_int_equal(parse(&cfg, err, sizeof(err), 4, "--freerun", "--rate", "0",
+			       "--stdout"), 0);
+	assert_int_equal(daqd_config_check(&cfg, err, sizeof(err)), 0);
+	daqd_config_free(&cfg);
+	/* From the file too. */
+	path = write_ini("[acquisition]\nrate = 5k\nfreerun = yes\n[output]\nstdout = yes\n");
+	daqd_config_defaults(&cfg);
+	assert_int_equal(daqd_config_load(&cfg, path, err, sizeof(err)), 0);
+	assert_int_equal(daqd_config_check(&cfg, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "freerun"));
+	daqd_config_free(&cfg);
+	unlink(path);
+	free(path);
+}
+
+/* Port 0 would be a random port that no client can know: refused. */
+static void test_listen_port_zero(void **state)
+{
+	struct daqd_config cfg;
+	char err[256];
+
+	(void)state;
+	expect_flag_error("--listen", "0", "port 0");
+	expect_flag_error("--listen", ":0", "port 0");
+	expect_flag_error("--listen", "127.0.0.1:0", "port 0");
+	expect_flag_error("--listen", "[::1]:0", "port 0");
+	expect_flag_error("--listen", "unix:/tmp/s.sock, 127.0.0.1:00", "port 0");
+	expect_file_error("[network]\nlisten = 0.0.0.0:0\n", ":2:", "port 0");
+	daqd_config_defaults(&cfg);
+	assert_int_equal(parse(&cfg, err, sizeof(err), 2, "--listen",
+			       "unix:/tmp/s.sock,127.0.0.1:5555,[::1]:5556,5557"), 0);
+	assert_string_equal(cfg.listen, "unix:/tmp/s.sock,127.0.0.1:5555,[::1]:5556,5557");
+	daqd_config_free(&cfg);
+}
+
 static void test_missing_file(void **state)
 {
 	struct daqd_config cfg;
@@ -358,6 +432,9 @@ int main(void)
 		cmocka_unit_test(test_long_seconds),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_check),
+		cmocka_unit_test(test_non_decimal),
+		cmocka_unit_test(test_freerun_with_rate),
+		cmocka_unit_test(test_listen_port_zero),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -504,6 +504,9 @@ def case_badconfig(tmp):
         (['--config', '/nonexistent.conf', '--stdout'], ['/nonexistent.conf']),
         (['--device', 'sim:ring=5', '--stdout'], ['ring=5']),
         (['--user', 'no-such-user-xyz', '--stdout'], ['no-such-user-xyz', 'no such user']),
+        (['--rate', '0x10', '--stdout'], ['--rate', "'0x10'", 'decimal']),
+        (['--freerun', '--rate', '1000', '--stdout'], ['freerun', 'rate 1000']),
+        (['--listen', '0'], ['--listen', 'port 0']),
         # Nothing can be created there (even as root): refused before the device.
         (['--device', 'sim', '--output', '/proc/sys'], ['/proc/sys', 'cannot create files there']),
     ]
