@@ -113,6 +113,8 @@ static int open_device(struct daqd *d)
 			 ret == -ENODEV ? " (lsdaq lists the devices there are)" :
 			 ret == -EINVAL ? " (malformed device spec or simulator option)" :
 			 ret == -EBUSY ? " (the name matches several devices; use uioN)" : "");
+		/* A malformed spec is a bad value like any other: exit 2. */
+		d->bad_settings = ret == -EINVAL;
 		free(spec);
 		return ret;
 	}

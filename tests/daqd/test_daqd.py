@@ -504,6 +504,9 @@ def case_badconfig(tmp):
         (['--config', '/nonexistent.conf', '--stdout'], ['/nonexistent.conf']),
         (['--device', 'sim:ring=5', '--stdout'], ['ring=5']),
         (['--user', 'no-such-user-xyz', '--stdout'], ['no-such-user-xyz', 'no such user']),
+        # A malformed device spec is a bad value like any other.
+        (['--device', 'no/such/name', '--stdout'], ["'no/such/name'", 'malformed']),
+        (['--device', 'uio\x01', '--stdout'], ['malformed']),
         (['--rate', '0x10', '--stdout'], ['--rate', "'0x10'", 'decimal']),
         (['--freerun', '--rate', '1000', '--stdout'], ['freerun', 'rate 1000']),
         (['--listen', '0'], ['--listen', 'port 0']),
