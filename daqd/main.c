@@ -467,6 +467,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	/* Directories daqd makes must belong to the user it drops to. */
+	if (daqd_privdrop_prepare(&d.cfg, err, sizeof(err))) {
+		daqd_log(DAQD_LOG_ERR, "%s", err);
+		code = 2;
+		goto out;
+	}
 	/* Sinks first: an unusable output is a bad setting, found before the device. */
 	if (create_sinks(&d)) {
 		code = 2;
@@ -492,9 +498,11 @@ int main(int argc, char **argv)
 		}
 	}
 	if (d.cfg.user) {
-		ret = daqd_drop_privileges(d.cfg.user, d.cfg.group, err, sizeof(err));
+		ret = daqd_drop_privileges(&d, err, sizeof(err));
 		if (ret) {
 			daqd_log(DAQD_LOG_ERR, "%s", err);
+			if (d.bad_settings)
+				code = 2;
 			goto out;
 		}
 	}
