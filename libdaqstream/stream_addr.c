@@ -217,6 +217,8 @@ int dqs_addr_listen(const struct dqs_addr *a, int backlog, char *err, size_t err
 		 * Owner and group may connect (0660), whatever the process's
 		 * umask (daqd.service has 0027, which would leave the group
 		 * unable to connect): the same rule as the control socket.
+		 * (A TCP listener has no such protection: anyone who can
+		 * reach it may connect.)
 		 */
 		mode_t old_mask = umask(0117);
 
