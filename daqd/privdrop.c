@@ -5,7 +5,6 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <pwd.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,25 +15,13 @@
 #include "paths.h"
 #include "stream_server.h"
 
-static void errf(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 static int resolve(const char *user, const char *group, uid_t *uid, gid_t *gid,
 		   char *err, size_t errlen)
 {
 	struct passwd *pw = getpwnam(user);
 
 	if (!pw) {
-		errf(err, errlen, "user '%s': no such user", user);
+		snprintf(err, errlen, "user '%s': no such user", user);
 		return -ENOENT;
 	}
 	*uid = pw->pw_uid;
@@ -43,7 +30,7 @@ static int resolve(const char *user, const char *group, uid_t *uid, gid_t *gid,
 		struct group *gr = getgrnam(group);
 
 		if (!gr) {
-			errf(err, errlen, "group '%s': no such group", group);
+			snprintf(err, errlen, "group '%s': no such group", group);
 			return -ENOENT;
 		}
 		*gid = gr->gr_gid;
@@ -83,7 +70,7 @@ int daqd_privdrop_prepare(const struct daqd_config *cfg, char *err, size_t errle
 	if (cfg->output_dir) {
 		ret = daqd_mkdir_p_owned(cfg->output_dir, 0755, uid, gid);
 		if (ret) {
-			errf(err, errlen, "output directory '%s': %s", cfg->output_dir,
+			snprintf(err, errlen, "output directory '%s': %s", cfg->output_dir,
 			     strerror(-ret));
 			return ret;
 		}
@@ -93,7 +80,7 @@ int daqd_privdrop_prepare(const struct daqd_config *cfg, char *err, size_t errle
 		parent_dir(cfg->socket_path, dir, sizeof(dir));
 		ret = daqd_mkdir_p_owned(dir, 0755, uid, gid);
 		if (ret) {
-			errf(err, errlen, "control socket directory '%s': %s", dir, strerror(-ret));
+			snprintf(err, errlen, "control socket directory '%s': %s", dir, strerror(-ret));
 			return ret;
 		}
 	}
@@ -109,7 +96,7 @@ static int give_socket(const char *path, uid_t uid, gid_t gid, char *err, size_t
 	if (chown(path, uid, gid)) {
 		int e = errno;
 
-		errf(err, errlen, "socket '%s': cannot give it to the daemon's user: %s", path,
+		snprintf(err, errlen, "socket '%s': cannot give it to the daemon's user: %s", path,
 		     strerror(e));
 		return -e;
 	}
@@ -173,7 +160,7 @@ static int check_removable(struct daqd *d, const char *path, bool is_control, vo
 	if (access(dir, W_OK | X_OK)) {
 		int e = errno;
 
-		errf(o->err, o->errlen, "%s socket '%s': user '%s' could not remove it at exit: directory '%s': %s (give the directory to that user, or put the socket elsewhere)",
+		snprintf(o->err, o->errlen, "%s socket '%s': user '%s' could not remove it at exit: directory '%s': %s (give the directory to that user, or put the socket elsewhere)",
 		     is_control ? "control" : "stream", path, d->cfg.user, dir, strerror(e));
 		return -EACCES;
 	}
@@ -207,7 +194,7 @@ static int clear_bounding_set(char *err, size_t errlen)
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) && errno != EINVAL) {
 			int e = errno;
 
-			errf(err, errlen, "cannot clear the capability bounding set (capability %d): %s",
+			snprintf(err, errlen, "cannot clear the capability bounding set (capability %d): %s",
 			     cap, strerror(e));
 			return -e;
 		}
@@ -223,7 +210,7 @@ static int become(const char *user, uid_t uid, gid_t gid, char *err, size_t errl
 	if (setgroups(0, NULL) || setgid(gid)) {
 		int e = errno;
 
-		errf(err, errlen, "cannot drop privileges to %s: %s", user, strerror(e));
+		snprintf(err, errlen, "cannot drop privileges to %s: %s", user, strerror(e));
 		return -e;
 	}
 	ret = clear_bounding_set(err, errlen);
@@ -232,20 +219,20 @@ static int become(const char *user, uid_t uid, gid_t gid, char *err, size_t errl
 	if (setuid(uid)) {
 		int e = errno;
 
-		errf(err, errlen, "cannot drop privileges to %s: %s", user, strerror(e));
+		snprintf(err, errlen, "cannot drop privileges to %s: %s", user, strerror(e));
 		return -e;
 	}
 	/* Nor can anything executed later gain privileges (setuid binaries). */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
 		int e = errno;
 
-		errf(err, errlen, "cannot set no_new_privs: %s", strerror(e));
+		snprintf(err, errlen, "cannot set no_new_privs: %s", strerror(e));
 		return -e;
 	}
 	if ((uid != 0 && (setuid(0) == 0 || geteuid() == 0)) ||
 	    prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1 ||
 	    prctl(PR_CAPBSET_READ, CAP_SETPCAP, 0, 0, 0) != 0) {
-		errf(err, errlen, "dropping privileges to %s did not stick", user);
+		snprintf(err, errlen, "dropping privileges to %s did not stick", user);
 		return -EPERM;
 	}
 	return 0;
@@ -267,7 +254,7 @@ int daqd_drop_privileges(struct daqd *d, char *err, size_t errlen)
 	if (d->cfg.output_dir && access(d->cfg.output_dir, W_OK | X_OK)) {
 		int e = errno;
 
-		errf(err, errlen, "output directory '%s': user '%s' cannot create files there: %s (give the directory to that user, or choose another)",
+		snprintf(err, errlen, "output directory '%s': user '%s' cannot create files there: %s (give the directory to that user, or choose another)",
 		     d->cfg.output_dir, d->cfg.user, strerror(e));
 		d->bad_settings = true;
 		return -EACCES;
