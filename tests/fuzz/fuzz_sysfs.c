@@ -77,7 +77,7 @@ static void make_good(struct fake_tree *t, struct good *g, unsigned int pci_slot
 	fake_uio(t, g->index, g->name, g->version);
 	g->num_maps = fuzz_below(&F, 4);
 	for (size_t m = 0; m < g->num_maps; m++) {
-		char mname[16];
+		char mname[32];
 
 		snprintf(mname, sizeof(mname), "map%zu", m);
 		g->addr[m] = fuzz_rand(&F) & ~UINT64_C(0xfff);
