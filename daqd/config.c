@@ -593,7 +593,7 @@ static char *read_line(char *str, int num, void *stream)
 
 	if (lr->bad_line || num < 2)
 		return NULL;
-	lr->max = num - 2;
+	lr->max = num - 1;
 	while (i < num - 1 && (ch = getc(lr->f)) != EOF) {
 		str[i++] = (char)ch;
 		if (ch == '\n')

@@ -269,6 +269,28 @@ static void test_long_line(void **state)
 	expect_file_error(text, ":2:", "too long");
 }
 
+/* The limit the message states is the real one: 199 characters load, 200 do not. */
+static void test_long_line_limit(void **state)
+{
+	struct daqd_config cfg;
+	char text[600], err[256], *path;
+	size_t n = 199 - strlen("dir = ");
+
+	(void)state;
+	snprintf(text, sizeof(text), "[output]\ndir = /%.*s\n", (int)(n - 1),
+		 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	path = write_ini(text);
+	daqd_config_defaults(&cfg);
+	assert_int_equal(daqd_config_load(&cfg, path, err, sizeof(err)), 0);
+	assert_int_equal(strlen(cfg.output_dir), n);
+	daqd_config_free(&cfg);
+	unlink(path);
+	free(path);
+	snprintf(text, sizeof(text), "[output]\ndir = /%.*s\n", (int)n,
+		 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	expect_file_error(text, ":2:", "line too long (at most 199 characters)");
+}
+
 static void test_nul_in_file(void **state)
 {
 	static const char text[] = "[output]\ndir = /data\0/other\n";
@@ -428,6 +450,7 @@ int main(void)
 		cmocka_unit_test(test_indented_line),
 		cmocka_unit_test(test_directory_as_file),
 		cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_long_line_limit),
 		cmocka_unit_test(test_nul_in_file),
 		cmocka_unit_test(test_long_seconds),
 		cmocka_unit_test(test_missing_file),
