@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <ctype.h>
 #include <grp.h>
 #include <ini.h>
 #include <math.h>
@@ -475,8 +476,33 @@ int daqd_config_set(struct daqd_config *cfg, const char *section,
 	return -ENOENT;
 }
 
+/*
+ * inih reads a line into a fixed buffer (INI_MAX_LINE, 200 bytes) and
+ * parses what does not fit as further lines: a long value would be cut
+ * short, silently when the rest happens to look like a comment or a key.
+ * So lines are read here. A "key = value" line longer than inih's buffer
+ * is read whole and handed to inih as "key =" and a placeholder, and
+ * ini_on_key() takes the value from here: values may be as long as in a
+ * flag (up to LINE_MAX_LEN). A line that is longer still, a [section] or
+ * key that does not fit, or a NUL byte (which would end the value early)
+ * stops the parse and is reported.
+ */
+#define LINE_MAX_LEN	65535	/* characters, newline excluded */
+#define LONG_VALUE	"\x01"	/* the placeholder (no config value holds \x01) */
+
+struct line_reader {
+	FILE *f;
+	int line;
+	int bad_line;		/* 1-based; 0: none */
+	bool long_name;		/* a [section] or key longer than inih takes */
+	bool nul;
+	bool indented;
+	char *long_value;	/* the value of the long line just read, or NULL */
+};
+
 struct load_state {
 	struct daqd_config *cfg;
+	struct line_reader *lr;	/* holds the value of a long line */
 	char msg[256];
 	int ret;
 	bool seen[NKEYS];	/* a key set twice is an error, not "last wins" */
@@ -544,7 +570,14 @@ static int ini_on_key(void *user, const char *section, const char *name,
 	}
 	if (idx >= 0)
 		st->seen[idx] = true;
+	if (st->lr->long_value && !strcmp(value, LONG_VALUE))
+		value = st->lr->long_value;
 	ret = daqd_config_set(st->cfg, section, name, value, msg, sizeof(msg));
+	if (value == st->lr->long_value) {
+		/* Used once: a later short line's own value is never replaced. */
+		free(st->lr->long_value);
+		st->lr->long_value = NULL;
+	}
 	if (ret) {
 		snprintf(st->msg, sizeof(st->msg), "[%s] %s", section, msg);
 		st->ret = ret == -ENOMEM ? ret : -EINVAL;
@@ -552,22 +585,6 @@ static int ini_on_key(void *user, const char *section, const char *name,
 	}
 	return 1;
 }
-
-/*
- * inih reads a line into a fixed buffer and parses what does not fit as
- * further lines: a long value would be cut short, silently when the rest
- * happens to look like a comment or a key. So lines are read here, and one
- * that does not fit inih's buffer, or holds a NUL byte (which would end the
- * value early), stops the parse and is reported.
- */
-struct line_reader {
-	FILE *f;
-	int line;
-	int bad_line;		/* 1-based; 0: none */
-	int max;		/* longest line accepted, newline excluded */
-	bool nul;
-	bool indented;
-};
 
 /*
  * inih takes an indented line after a key as more of that key's value
@@ -586,6 +603,93 @@ static bool indented_content(const char *line)
 	return *p && *p != '\n' && *p != ';' && *p != '#';
 }
 
+/*
+ * inih's find_chars_or_comment(): the first of @chars, or of an inline
+ * comment (';' after a blank), or the end.
+ */
+static char *find_chars_or_comment(char *s, const char *chars)
+{
+	bool was_space = false;
+
+	while (*s && (!chars || !strchr(chars, *s)) && !(was_space && *s == ';')) {
+		was_space = isspace((unsigned char)*s);
+		s++;
+	}
+	return s;
+}
+
+/*
+ * The rest of a line that does not fit inih's buffer (@have bytes of it in
+ * @str, of size @num). A long comment becomes an empty line; a long
+ * "key = value" becomes "key =" LONG_VALUE, its value (trimmed and cut at
+ * an inline comment, as inih does) kept in @lr->long_value; a line with no
+ * separator goes to inih cut short, which reports the syntax error.
+ * Return: false (@lr->bad_line set) for a line inih cannot be given.
+ */
+static bool long_line(struct line_reader *lr, char *str, size_t have, size_t num)
+{
+	size_t len = have, cap = have + 4096;
+	char *buf = malloc(cap), *p, *sep, *v, *end;
+	int ch;
+
+	if (!buf)
+		return false;
+	memcpy(buf, str, have);
+	while ((ch = getc(lr->f)) != EOF && ch != '\n') {
+		if (len == LINE_MAX_LEN) {
+			goto bad;
+		}
+		if (len + 1 >= cap) {
+			char *nb = realloc(buf, cap * 2);
+
+			if (!nb)
+				goto bad;
+			buf = nb;
+			cap *= 2;
+		}
+		buf[len++] = (char)ch;
+	}
+	buf[len] = '\0';
+	if (memchr(buf, '\0', len)) {
+		lr->nul = true;
+		goto bad;
+	}
+	p = buf + strspn(buf, " \t");
+	if (*p == ';' || *p == '#') {
+		strcpy(str, "\n");
+		free(buf);
+		return true;
+	}
+	sep = find_chars_or_comment(p, "=:");
+	if (*p == '[' || (*sep && (size_t)(sep - buf) + 3 >= num)) {
+		lr->long_name = true;
+		goto bad;
+	}
+	if (!*sep || *sep == ';') {
+		memcpy(str, buf, num - 2);
+		strcpy(str + num - 2, "\n");
+		free(buf);
+		return true;
+	}
+	v = sep + 1 + strspn(sep + 1, " \t\r\n\v\f");
+	end = find_chars_or_comment(v, NULL);
+	while (end > v && isspace((unsigned char)end[-1]))
+		end--;
+	*end = '\0';
+	free(lr->long_value);
+	lr->long_value = strdup(v);
+	if (!lr->long_value)
+		goto bad;
+	memcpy(str, buf, (size_t)(sep - buf) + 1);
+	strcpy(str + (sep - buf) + 1, LONG_VALUE "\n");
+	free(buf);
+	return true;
+bad:
+	lr->bad_line = lr->line;
+	free(buf);
+	return false;
+}
+
 static char *read_line(char *str, int num, void *stream)
 {
 	struct line_reader *lr = stream;
@@ -593,7 +697,6 @@ static char *read_line(char *str, int num, void *stream)
 
 	if (lr->bad_line || num < 2)
 		return NULL;
-	lr->max = num - 1;
 	while (i < num - 1 && (ch = getc(lr->f)) != EOF) {
 		str[i++] = (char)ch;
 		if (ch == '\n')
@@ -614,11 +717,11 @@ static char *read_line(char *str, int num, void *stream)
 		return NULL;
 	}
 	if (i == num - 1 && str[i - 1] != '\n') {
-		/* The buffer is full: fine only if the line ends right here. */
+		/* The buffer is full: fine if the line ends right here. */
 		ch = getc(lr->f);
 		if (ch != EOF && ch != '\n') {
-			lr->bad_line = lr->line;
-			return NULL;
+			ungetc(ch, lr->f);
+			return long_line(lr, str, (size_t)i, (size_t)num) ? str : NULL;
 		}
 	}
 	return str;
@@ -648,8 +751,10 @@ int daqd_config_load(struct daqd_config *cfg, const char *path,
 		}
 	}
 	lr.f = f;
+	st.lr = &lr;
 	line = ini_parse_stream(read_line, &lr, ini_on_key, &st);
 	fclose(f);
+	free(lr.long_value);
 	if (st.ret) {
 		errf(err, errlen, "%s:%d: %s", path, line, st.msg);
 		return st.ret;
@@ -660,9 +765,12 @@ int daqd_config_load(struct daqd_config *cfg, const char *path,
 		else if (lr.indented)
 			errf(err, errlen, "%s:%d: indented line: INI would read it as more of the previous value; remove the indentation",
 			     path, lr.bad_line);
+		else if (lr.long_name)
+			errf(err, errlen, "%s:%d: [section] or key name too long",
+			     path, lr.bad_line);
 		else
 			errf(err, errlen, "%s:%d: line too long (at most %d characters)",
-			     path, lr.bad_line, lr.max);
+			     path, lr.bad_line, LINE_MAX_LEN);
 		return -EINVAL;
 	}
 	if (line) {
