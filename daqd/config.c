@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <ctype.h>
 #include <grp.h>
 #include <ini.h>
 #include <math.h>
@@ -21,11 +22,13 @@
 #include <sys/un.h>
 
 #include "paths.h"
+#include "stream_addr.h"
 
 enum key_type {
 	K_STR,		/* any string */
 	K_PATH,		/* non-empty path */
 	K_SOCKET,	/* path that fits sun_path, or "" */
+	K_LISTEN,	/* stream endpoints, comma-separated (stream_addr.h) */
 	K_NAME,		/* file-name-safe token */
 	K_BOOL,
 	K_U32,		/* decimal, k/M/G multiply by 1000 */
@@ -77,7 +80,7 @@ static const struct key_desc keys[] = {
 	{ "output", "flush_interval", "flush-interval", 0, K_SECONDS, OFF(flush_interval),
 	  0.01, 3600, 0, false },
 	{ "output", "fsync", "fsync", 0, K_BOOL, OFF(fsync), 0, 0, 0, false },
-	{ "network", "listen", "listen", 0, K_STR, OFF(listen), 0, 0, 0, false },
+	{ "network", "listen", "listen", 0, K_LISTEN, OFF(listen), 0, 0, 0, false },
 	{ "network", "max_clients", "max-clients", 0, K_U32, OFF(max_clients), 1, 1024, 0, false },
 	{ "control", "socket", "socket", 0, K_SOCKET, OFF(socket_path), 0, 0, 0, false },
 	{ "control", "group", "socket-group", 0, K_GROUP, OFF(socket_group), 0, 0, 0, false },
@@ -150,18 +153,49 @@ void daqd_config_free(struct daqd_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 }
 
-/* Parse a non-negative decimal number with an optional suffix from @mult. */
+/*
+ * Length of the decimal number at @s: digits, an optional fraction, an
+ * optional exponent ("2.5", ".5", "1e6"); 0 if there is none. strtod()
+ * alone would also take hexadecimal ("0x10" is 16), "inf" and "nan".
+ */
+static size_t decimal_len(const char *s)
+{
+	size_t whole = strspn(s, "0123456789"), frac = 0, i = whole;
+
+	if (s[i] == '.') {
+		frac = strspn(s + i + 1, "0123456789");
+		i += 1 + frac;
+	}
+	if (!whole && !frac)
+		return 0;
+	if (s[i] == 'e' || s[i] == 'E') {
+		size_t j = i + 1 + (s[i + 1] == '+' || s[i + 1] == '-');
+		size_t exp = strspn(s + j, "0123456789");
+
+		if (!exp)
+			return 0;
+		i = j + exp;
+	}
+	return i;
+}
+
+/*
+ * The one number parser of the settings: a non-negative decimal number
+ * with an optional suffix from @suffixes, multiplied by its @mults entry.
+ * -EINVAL for anything else.
+ */
 static int parse_scaled(const char *s, const char *suffixes, const double *mults,
 			double *out)
 {
-	char *end;
+	size_t n = decimal_len(s);
+	const char *end = s + n;
 	double v;
 
-	if (!*s || *s == '-' || *s == '+' || (*s != '.' && (*s < '0' || *s > '9')))
+	if (!n)
 		return -EINVAL;
 	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || !isfinite(v))
+	v = strtod(s, NULL);
+	if (errno || !isfinite(v))
 		return -EINVAL;
 	if (*end) {
 		const char *p = strchr(suffixes, *end);
@@ -218,7 +252,7 @@ static int set_number(const struct key_desc *k, void *slot, const char *value,
 		if (ret == 0 && v != floor(v))
 			ret = -EINVAL;
 		if (ret) {
-			errf(err, errlen, "%s '%s': expected a whole number %s (suffix k, M, G allowed)",
+			errf(err, errlen, "%s '%s': expected a whole number %s, in decimal (suffix k, M, G allowed)",
 			     k->key, value, range_text(k, range, sizeof(range), ""));
 			return ret;
 		}
@@ -228,7 +262,7 @@ static int set_number(const struct key_desc *k, void *slot, const char *value,
 		if (ret == 0 && v != floor(v))
 			ret = -EINVAL;
 		if (ret) {
-			errf(err, errlen, "%s '%s': expected a size in bytes %s (suffix K, M, G, T allowed)",
+			errf(err, errlen, "%s '%s': expected a size in bytes %s, in decimal (suffix K, M, G, T allowed)",
 			     k->key, value, range_text(k, range, sizeof(range), ""));
 			return ret;
 		}
@@ -251,7 +285,7 @@ static int set_number(const struct key_desc *k, void *slot, const char *value,
 			}
 		}
 		if (ret) {
-			errf(err, errlen, "%s '%s': expected seconds %s (suffix ms, s, m, h, d allowed)",
+			errf(err, errlen, "%s '%s': expected seconds %s, in decimal (suffix ms, s, m, h, d allowed)",
 			     k->key, value, range_text(k, range, sizeof(range), ""));
 			return ret;
 		}
@@ -300,6 +334,45 @@ static bool name_ok(const char *s)
 	return true;
 }
 
+/*
+ * Every endpoint of a "listen" list must parse (nothing is resolved yet),
+ * and none may be TCP port 0: the kernel would pick a port at random, and
+ * clients of a daemon must know where to find it.
+ */
+static int check_listen(const struct key_desc *k, const char *value, char *err,
+			size_t errlen)
+{
+	char *copy = strdup(value), *save = NULL, *tok;
+	int ret = 0, n = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	/* The same split as daqd_net_new_list(): commas, leading blanks. */
+	for (tok = strtok_r(copy, ",", &save); tok && !ret; tok = strtok_r(NULL, ",", &save)) {
+		struct dqs_addr_parts p;
+		char why[200];
+
+		while (*tok == ' ')
+			tok++;
+		n++;
+		if (dqs_addr_split(tok, &p, why, sizeof(why))) {
+			errf(err, errlen, "%s '%s': %s", k->key, value, why);
+			ret = -EINVAL;
+		} else if (!p.is_unix && p.port == 0) {
+			errf(err, errlen, "%s '%s': port 0 in '%s' would be a random port no client can find; give a port 1-65535",
+			     k->key, value, tok);
+			ret = -EINVAL;
+		}
+	}
+	if (!ret && !n) {
+		errf(err, errlen, "%s '%s': no endpoint (expected HOST:PORT or unix:PATH)",
+		     k->key, value);
+		ret = -EINVAL;
+	}
+	free(copy);
+	return ret;
+}
+
 static int set_key(struct daqd_config *cfg, const struct key_desc *k,
 		   const char *value, char *err, size_t errlen)
 {
@@ -326,6 +399,11 @@ static int set_key(struct daqd_config *cfg, const struct key_desc *k,
 			return -EINVAL;
 		}
 		return set_str(slot, value);
+	case K_LISTEN: {
+		int ret = check_listen(k, value, err, errlen);
+
+		return ret ? ret : set_str(slot, value);
+	}
 	case K_NAME:
 		if (!name_ok(value)) {
 			errf(err, errlen, "%s '%s': expected 1-64 characters of A-Z a-z 0-9 . _ - (not starting with . or -)",
@@ -371,8 +449,13 @@ static int set_key(struct daqd_config *cfg, const struct key_desc *k,
 			return -EINVAL;
 		}
 		return set_str(slot, value);
-	default:
-		return set_number(k, slot, value, err, errlen);
+	default: {
+		int ret = set_number(k, slot, value, err, errlen);
+
+		if (!ret && k->offset == OFF(rate))
+			cfg->rate_given = true;
+		return ret;
+	}
 	}
 }
 
@@ -393,8 +476,33 @@ int daqd_config_set(struct daqd_config *cfg, const char *section,
 	return -ENOENT;
 }
 
+/*
+ * inih reads a line into a fixed buffer (INI_MAX_LINE, 200 bytes) and
+ * parses what does not fit as further lines: a long value would be cut
+ * short, silently when the rest happens to look like a comment or a key.
+ * So lines are read here. A "key = value" line longer than inih's buffer
+ * is read whole and handed to inih as "key =" and a placeholder, and
+ * ini_on_key() takes the value from here: values may be as long as in a
+ * flag (up to LINE_MAX_LEN). A line that is longer still, a [section] or
+ * key that does not fit, or a NUL byte (which would end the value early)
+ * stops the parse and is reported.
+ */
+#define LINE_MAX_LEN	65535	/* characters, newline excluded */
+#define LONG_VALUE	"\x01"	/* the placeholder (no config value holds \x01) */
+
+struct line_reader {
+	FILE *f;
+	int line;
+	int bad_line;		/* 1-based; 0: none */
+	bool long_name;		/* a [section] or key longer than inih takes */
+	bool nul;
+	bool indented;
+	char *long_value;	/* the value of the long line just read, or NULL */
+};
+
 struct load_state {
 	struct daqd_config *cfg;
+	struct line_reader *lr;	/* holds the value of a long line */
 	char msg[256];
 	int ret;
 	bool seen[NKEYS];	/* a key set twice is an error, not "last wins" */
@@ -462,7 +570,14 @@ static int ini_on_key(void *user, const char *section, const char *name,
 	}
 	if (idx >= 0)
 		st->seen[idx] = true;
+	if (st->lr->long_value && !strcmp(value, LONG_VALUE))
+		value = st->lr->long_value;
 	ret = daqd_config_set(st->cfg, section, name, value, msg, sizeof(msg));
+	if (value == st->lr->long_value) {
+		/* Used once: a later short line's own value is never replaced. */
+		free(st->lr->long_value);
+		st->lr->long_value = NULL;
+	}
 	if (ret) {
 		snprintf(st->msg, sizeof(st->msg), "[%s] %s", section, msg);
 		st->ret = ret == -ENOMEM ? ret : -EINVAL;
@@ -470,22 +585,6 @@ static int ini_on_key(void *user, const char *section, const char *name,
 	}
 	return 1;
 }
-
-/*
- * inih reads a line into a fixed buffer and parses what does not fit as
- * further lines: a long value would be cut short, silently when the rest
- * happens to look like a comment or a key. So lines are read here, and one
- * that does not fit inih's buffer, or holds a NUL byte (which would end the
- * value early), stops the parse and is reported.
- */
-struct line_reader {
-	FILE *f;
-	int line;
-	int bad_line;		/* 1-based; 0: none */
-	int max;		/* longest line accepted, newline excluded */
-	bool nul;
-	bool indented;
-};
 
 /*
  * inih takes an indented line after a key as more of that key's value
@@ -504,6 +603,93 @@ static bool indented_content(const char *line)
 	return *p && *p != '\n' && *p != ';' && *p != '#';
 }
 
+/*
+ * inih's find_chars_or_comment(): the first of @chars, or of an inline
+ * comment (';' after a blank), or the end.
+ */
+static char *find_chars_or_comment(char *s, const char *chars)
+{
+	bool was_space = false;
+
+	while (*s && (!chars || !strchr(chars, *s)) && !(was_space && *s == ';')) {
+		was_space = isspace((unsigned char)*s);
+		s++;
+	}
+	return s;
+}
+
+/*
+ * The rest of a line that does not fit inih's buffer (@have bytes of it in
+ * @str, of size @num). A long comment becomes an empty line; a long
+ * "key = value" becomes "key =" LONG_VALUE, its value (trimmed and cut at
+ * an inline comment, as inih does) kept in @lr->long_value; a line with no
+ * separator goes to inih cut short, which reports the syntax error.
+ * Return: false (@lr->bad_line set) for a line inih cannot be given.
+ */
+static bool long_line(struct line_reader *lr, char *str, size_t have, size_t num)
+{
+	size_t len = have, cap = have + 4096;
+	char *buf = malloc(cap), *p, *sep, *v, *end;
+	int ch;
+
+	if (!buf)
+		return false;
+	memcpy(buf, str, have);
+	while ((ch = getc(lr->f)) != EOF && ch != '\n') {
+		if (len == LINE_MAX_LEN) {
+			goto bad;
+		}
+		if (len + 1 >= cap) {
+			char *nb = realloc(buf, cap * 2);
+
+			if (!nb)
+				goto bad;
+			buf = nb;
+			cap *= 2;
+		}
+		buf[len++] = (char)ch;
+	}
+	buf[len] = '\0';
+	if (memchr(buf, '\0', len)) {
+		lr->nul = true;
+		goto bad;
+	}
+	p = buf + strspn(buf, " \t");
+	if (*p == ';' || *p == '#') {
+		strcpy(str, "\n");
+		free(buf);
+		return true;
+	}
+	sep = find_chars_or_comment(p, "=:");
+	if (*p == '[' || (*sep && (size_t)(sep - buf) + 3 >= num)) {
+		lr->long_name = true;
+		goto bad;
+	}
+	if (!*sep || *sep == ';') {
+		memcpy(str, buf, num - 2);
+		strcpy(str + num - 2, "\n");
+		free(buf);
+		return true;
+	}
+	v = sep + 1 + strspn(sep + 1, " \t\r\n\v\f");
+	end = find_chars_or_comment(v, NULL);
+	while (end > v && isspace((unsigned char)end[-1]))
+		end--;
+	*end = '\0';
+	free(lr->long_value);
+	lr->long_value = strdup(v);
+	if (!lr->long_value)
+		goto bad;
+	memcpy(str, buf, (size_t)(sep - buf) + 1);
+	strcpy(str + (sep - buf) + 1, LONG_VALUE "\n");
+	free(buf);
+	return true;
+bad:
+	lr->bad_line = lr->line;
+	free(buf);
+	return false;
+}
+
 static char *read_line(char *str, int num, void *stream)
 {
 	struct line_reader *lr = stream;
@@ -511,7 +697,6 @@ static char *read_line(char *str, int num, void *stream)
 
 	if (lr->bad_line || num < 2)
 		return NULL;
-	lr->max = num - 2;
 	while (i < num - 1 && (ch = getc(lr->f)) != EOF) {
 		str[i++] = (char)ch;
 		if (ch == '\n')
@@ -532,11 +717,11 @@ static char *read_line(char *str, int num, void *stream)
 		return NULL;
 	}
 	if (i == num - 1 && str[i - 1] != '\n') {
-		/* The buffer is full: fine only if the line ends right here. */
+		/* The buffer is full: fine if the line ends right here. */
 		ch = getc(lr->f);
 		if (ch != EOF && ch != '\n') {
-			lr->bad_line = lr->line;
-			return NULL;
+			ungetc(ch, lr->f);
+			return long_line(lr, str, (size_t)i, (size_t)num) ? str : NULL;
 		}
 	}
 	return str;
@@ -566,8 +751,10 @@ int daqd_config_load(struct daqd_config *cfg, const char *path,
 		}
 	}
 	lr.f = f;
+	st.lr = &lr;
 	line = ini_parse_stream(read_line, &lr, ini_on_key, &st);
 	fclose(f);
+	free(lr.long_value);
 	if (st.ret) {
 		errf(err, errlen, "%s:%d: %s", path, line, st.msg);
 		return st.ret;
@@ -578,9 +765,12 @@ int daqd_config_load(struct daqd_config *cfg, const char *path,
 		else if (lr.indented)
 			errf(err, errlen, "%s:%d: indented line: INI would read it as more of the previous value; remove the indentation",
 			     path, lr.bad_line);
+		else if (lr.long_name)
+			errf(err, errlen, "%s:%d: [section] or key name too long",
+			     path, lr.bad_line);
 		else
 			errf(err, errlen, "%s:%d: line too long (at most %d characters)",
-			     path, lr.bad_line, lr.max);
+			     path, lr.bad_line, LINE_MAX_LEN);
 		return -EINVAL;
 	}
 	if (line) {
@@ -792,6 +982,11 @@ int daqd_config_check(const struct daqd_config *cfg, char *err, size_t errlen)
 	}
 	if ((cfg->rotate_size || cfg->rotate_time) && !cfg->output_dir) {
 		errf(err, errlen, "rotate_size/rotate_time need an output directory (--output)");
+		return -EINVAL;
+	}
+	if (cfg->freerun && cfg->rate && cfg->rate_given) {
+		errf(err, errlen, "freerun: the device produces as fast as it can and ignores the rate, so rate %u contradicts it; drop the rate (or set rate 0, which is free-run) or freerun",
+		     cfg->rate);
 		return -EINVAL;
 	}
 	if (cfg->group && !cfg->user) {

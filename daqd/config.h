@@ -23,6 +23,7 @@ struct daqd_config {
 	uint32_t frame_samples;		/* 0 = driver default */
 	/* [acquisition] */
 	uint32_t rate;			/* Hz per channel; 0 = free-run */
+	bool rate_given;		/* @rate set by the file or a flag */
 	uint32_t channels;
 	char *format;			/* "ri16_le" */
 	bool test_pattern;

@@ -24,7 +24,8 @@ struct daqd {
 	struct udaq_dev *dev;
 	struct udaq_digitizer *dg;
 	struct udaq_digitizer_config dcfg;
-	bool bad_settings;		/* the device refused the settings: exit 2 */
+	bool bad_settings;		/* a malformed device spec, settings the device refused, a
+				   directory the dropped-to user cannot use: exit 2 */
 	char hw[256];
 	struct daqd_sink *sinks[DAQD_MAX_SINKS];
 	size_t nsinks;

@@ -91,6 +91,8 @@ static int open_device(struct daqd *d)
 			 ret == -ENODEV ? " (lsdaq lists the devices there are)" :
 			 ret == -EINVAL ? " (malformed device spec or simulator option)" :
 			 ret == -EBUSY ? " (the name matches several devices; use uioN)" : "");
+		/* A malformed spec is a bad value like any other: exit 2. */
+		d->bad_settings = ret == -EINVAL;
 		free(spec);
 		return ret;
 	}
@@ -367,6 +369,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	/* Directories daqd makes must belong to the user it drops to. */
+	if (daqd_privdrop_prepare(&d.cfg, err, sizeof(err))) {
+		daqd_log(DAQD_LOG_ERR, "%s", err);
+		code = 2;
+		goto out;
+	}
 	/* Sinks first: an unusable output is a bad setting, found before the device. */
 	if (create_sinks(&d)) {
 		code = 2;
@@ -392,9 +400,11 @@ int main(int argc, char **argv)
 		}
 	}
 	if (d.cfg.user) {
-		ret = daqd_drop_privileges(d.cfg.user, d.cfg.group, err, sizeof(err));
+		ret = daqd_drop_privileges(&d, err, sizeof(err));
 		if (ret) {
 			daqd_log(DAQD_LOG_ERR, "%s", err);
+			if (d.bad_settings)
+				code = 2;
 			goto out;
 		}
 	}

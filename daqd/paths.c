@@ -34,6 +34,11 @@ void daqd_default_socket_path(char *buf, size_t len)
 
 int daqd_mkdir_p(const char *path, mode_t mode)
 {
+	return daqd_mkdir_p_owned(path, mode, (uid_t)-1, (gid_t)-1);
+}
+
+int daqd_mkdir_p_owned(const char *path, mode_t mode, uid_t uid, gid_t gid)
+{
 	char buf[4096];
 	size_t len = strlen(path);
 	struct stat st;
@@ -48,8 +53,13 @@ int daqd_mkdir_p(const char *path, mode_t mode)
 		char c = *p;
 
 		*p = '\0';
-		if (mkdir(buf, mode) && errno != EEXIST)
+		if (mkdir(buf, mode) == 0) {
+			/* Only what was made here: existing directories keep their owner. */
+			if ((uid != (uid_t)-1 || gid != (gid_t)-1) && chown(buf, uid, gid))
+				return -errno;
+		} else if (errno != EEXIST) {
 			return -errno;
+		}
 		*p = c;
 		if (!c)
 			break;

@@ -23,4 +23,11 @@ void daqd_default_socket_path(char *buf, size_t len);
  */
 int daqd_mkdir_p(const char *path, mode_t mode);
 
+/*
+ * daqd_mkdir_p_owned() - daqd_mkdir_p(), giving every directory it makes
+ * (none that existed) to @uid:@gid; (uid_t)-1 / (gid_t)-1 leave one as is.
+ * For a daemon that will drop to that user and must write there.
+ */
+int daqd_mkdir_p_owned(const char *path, mode_t mode, uid_t uid, gid_t gid);
+
 #endif /* DAQD_PATHS_H */

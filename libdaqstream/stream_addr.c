@@ -59,37 +59,25 @@ void dqs_addr_format(struct dqs_addr *a)
 	}
 }
 
-int dqs_addr_parse(const char *spec, struct dqs_addr *a, char *err, size_t errlen)
+int dqs_addr_split(const char *spec, struct dqs_addr_parts *p, char *err, size_t errlen)
 {
-	char host[256];
 	const char *colon, *portstr;
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG };
-	struct addrinfo *res = NULL;
-	char portbuf[8];
-	unsigned int port;
 	size_t hl;
-	int ret;
 
-	memset(a, 0, sizeof(*a));
+	memset(p, 0, sizeof(*p));
 	if (!spec || !*spec) {
 		snprintf(err, errlen, "empty address (expected HOST:PORT or unix:PATH)");
 		return -EINVAL;
 	}
 	if (!strncmp(spec, "unix:", 5)) {
-		struct sockaddr_un *un = (struct sockaddr_un *)&a->ss;
 		const char *path = spec + 5;
 
-		if (!*path || strlen(path) >= sizeof(un->sun_path)) {
+		if (!*path || strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
 			snprintf(err, errlen, "address '%s': unix socket path must be 1 to %zu bytes",
-				 spec, sizeof(un->sun_path) - 1);
+				 spec, sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
 			return -EINVAL;
 		}
-		un->sun_family = AF_UNIX;
-		strcpy(un->sun_path, path);
-		a->len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path) + 1);
-		a->is_unix = true;
-		dqs_addr_format(a);
+		p->is_unix = true;
 		return 0;
 	}
 
@@ -102,43 +90,69 @@ int dqs_addr_parse(const char *spec, struct dqs_addr *a, char *err, size_t errle
 		}
 		hl = (size_t)(close - spec - 1);
 		portstr = close + 2;
-		if (hl == 0 || hl >= sizeof(host)) {
+		if (hl == 0 || hl >= sizeof(p->host)) {
 			snprintf(err, errlen, "address '%s': bad IPv6 address", spec);
 			return -EINVAL;
 		}
-		memcpy(host, spec + 1, hl);
-		host[hl] = '\0';
-		hints.ai_family = AF_INET6;
-		hints.ai_flags |= AI_NUMERICHOST;
+		memcpy(p->host, spec + 1, hl);
+		p->host[hl] = '\0';
+		p->v6 = true;
 	} else {
 		colon = strrchr(spec, ':');
 		if (!colon) {
-			strcpy(host, "127.0.0.1");
+			strcpy(p->host, "127.0.0.1");
 			portstr = spec;
 		} else {
 			hl = (size_t)(colon - spec);
-			if (hl >= sizeof(host) || memchr(spec, ':', hl)) {
+			if (hl >= sizeof(p->host) || memchr(spec, ':', hl)) {
 				snprintf(err, errlen,
 					 "address '%s': expected HOST:PORT ([ADDR]:PORT for IPv6)", spec);
 				return -EINVAL;
 			}
-			memcpy(host, spec, hl);
-			host[hl] = '\0';
+			memcpy(p->host, spec, hl);
+			p->host[hl] = '\0';
 			if (!hl)
-				strcpy(host, "127.0.0.1");
+				strcpy(p->host, "127.0.0.1");
 			portstr = colon + 1;
 		}
-		hints.ai_family = AF_UNSPEC;
 	}
-	ret = parse_port(portstr, spec, &port, err, errlen);
+	return parse_port(portstr, spec, &p->port, err, errlen);
+}
+
+int dqs_addr_parse(const char *spec, struct dqs_addr *a, char *err, size_t errlen)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
+	struct addrinfo *res = NULL;
+	struct dqs_addr_parts p;
+	char portbuf[8];
+	int ret;
+
+	memset(a, 0, sizeof(*a));
+	ret = dqs_addr_split(spec, &p, err, errlen);
 	if (ret)
 		return ret;
-	snprintf(portbuf, sizeof(portbuf), "%u", port);
-	/* Loopback-only hosts have no configured address in AI_ADDRCONFIG's eyes. */
-	hints.ai_flags &= ~AI_ADDRCONFIG;
-	ret = getaddrinfo(host, portbuf, &hints, &res);
+	if (p.is_unix) {
+		struct sockaddr_un *un = (struct sockaddr_un *)&a->ss;
+		const char *path = spec + 5;
+
+		un->sun_family = AF_UNIX;
+		strcpy(un->sun_path, path);
+		a->len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path) + 1);
+		a->is_unix = true;
+		dqs_addr_format(a);
+		return 0;
+	}
+	if (p.v6) {
+		hints.ai_family = AF_INET6;
+		hints.ai_flags |= AI_NUMERICHOST;
+	} else {
+		hints.ai_family = AF_UNSPEC;
+	}
+	snprintf(portbuf, sizeof(portbuf), "%u", p.port);
+	/* No AI_ADDRCONFIG: loopback-only hosts have no configured address in its eyes. */
+	ret = getaddrinfo(p.host, portbuf, &hints, &res);
 	if (ret || !res) {
-		snprintf(err, errlen, "address '%s': cannot resolve '%s': %s", spec, host,
+		snprintf(err, errlen, "address '%s': cannot resolve '%s': %s", spec, p.host,
 			 ret ? gai_strerror(ret) : "no address");
 		if (res)
 			freeaddrinfo(res);
@@ -203,6 +217,8 @@ int dqs_addr_listen(const struct dqs_addr *a, int backlog, char *err, size_t err
 		 * Owner and group may connect (0660), whatever the process's
 		 * umask (daqd.service has 0027, which would leave the group
 		 * unable to connect): the same rule as the control socket.
+		 * (A TCP listener has no such protection: anyone who can
+		 * reach it may connect.)
 		 */
 		mode_t old_mask = umask(0117);
 

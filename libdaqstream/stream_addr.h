@@ -21,6 +21,21 @@ struct dqs_addr {
 	char text[128];		/* canonical form, for messages */
 };
 
+/* What dqs_addr_split() finds in a spec, before any name is resolved. */
+struct dqs_addr_parts {
+	bool is_unix;		/* "unix:PATH" (host and port unused) */
+	bool v6;		/* "[ADDR]:PORT": @host is a numeric IPv6 address */
+	char host[256];		/* "127.0.0.1" for ":PORT" and "PORT" */
+	unsigned int port;
+};
+
+/*
+ * dqs_addr_split() - Check @spec's syntax and split it, resolving nothing
+ * (for settings checked before anything is bound).
+ * Return: 0; -EINVAL with @err naming what is wrong.
+ */
+int dqs_addr_split(const char *spec, struct dqs_addr_parts *p, char *err, size_t errlen);
+
 /*
  * dqs_addr_parse() - Parse and resolve @spec (first address of a name).
  * Return: 0; -EINVAL with @err naming what is wrong; -ENOENT if the host

@@ -249,24 +249,67 @@ static void test_directory_as_file(void **state)
 	daqd_config_free(&cfg);
 }
 
+/* Load @text, which must succeed; the caller checks and frees @cfg. */
+static void load_ok(struct daqd_config *cfg, const char *text)
+{
+	char err[256], *path = write_ini(text);
+
+	daqd_config_defaults(cfg);
+	if (daqd_config_load(cfg, path, err, sizeof(err)))
+		fail_msg("loading a file failed: %s", err);
+	unlink(path);
+	free(path);
+}
+
 /*
- * inih splits a line longer than its buffer and parses the rest as more
- * lines; a value must never be cut short (here the rest looks like a
- * comment, so the cut used to go unnoticed).
+ * inih splits a line longer than its 200-byte buffer and parses the rest
+ * as more lines. Values are as long in the file as in a flag: a long line
+ * is read whole, trimmed and cut at an inline comment as inih would, and
+ * never cut short (the ";bbbb" here is not a comment: no blank before it).
  */
 static void test_long_line(void **state)
 {
-	char text[600], value[300];
+	static char value[66000], text[3 * sizeof(value)];
+	struct daqd_config cfg;
+	size_t n;
 
 	(void)state;
 	memset(value, 'a', 192);
-	memcpy(value + 192, ";bbbb", 6);
+	strcpy(value + 192, ";bbbb");
 	snprintf(text, sizeof(text), "[output]\ndir = /%s\n[acquisition]\nrate = 5\n", value);
-	expect_file_error(text, ":2:", "too long");
-	memset(value, 'a', 299);
-	value[299] = 0;
+	load_ok(&cfg, text);
+	assert_int_equal(strlen(cfg.output_dir), 198);
+	assert_string_equal(cfg.output_dir + 1, value);
+	assert_int_equal(cfg.rate, 5);
+	daqd_config_free(&cfg);
+	/* A long value with an inline comment and blanks; a long comment line. */
+	memset(value, 'b', 4000);
+	value[4000] = 0;
+	snprintf(text, sizeof(text), "[output]\n; %s\ndir =   /%s   ; a note\nprefix = p1\n", value, value);
+	load_ok(&cfg, text);
+	assert_int_equal(strlen(cfg.output_dir), 4001);
+	assert_string_equal(cfg.output_dir + 1, value);
+	assert_string_equal(cfg.prefix, "p1");
+	daqd_config_free(&cfg);
+	/* Up to 65535 characters a line; one more is refused, naming the line. */
+	n = 65535 - strlen("dir = /");
+	memset(value, 'c', n);
+	value[n] = 0;
 	snprintf(text, sizeof(text), "[output]\ndir = /%s\n", value);
-	expect_file_error(text, ":2:", "too long");
+	load_ok(&cfg, text);
+	assert_int_equal(strlen(cfg.output_dir), n + 1);
+	daqd_config_free(&cfg);
+	snprintf(text, sizeof(text), "[output]\ndir = /%sc\n", value);
+	expect_file_error(text, ":2:", "line too long (at most 65535 characters)");
+	/* A key or section name inih cannot hold is refused; no separator is a syntax error. */
+	memset(value, 'k', 300);
+	value[300] = 0;
+	snprintf(text, sizeof(text), "[output]\n%s = 1\n", value);
+	expect_file_error(text, ":2:", "key name too long");
+	snprintf(text, sizeof(text), "[%s]\n", value);
+	expect_file_error(text, ":1:", "too long");
+	snprintf(text, sizeof(text), "[output]\n%s\n", value);
+	expect_file_error(text, ":2:", "syntax");
 }
 
 static void test_nul_in_file(void **state)
@@ -308,6 +351,80 @@ static void test_long_seconds(void **state)
 		assert_true(cfg.duration > 59.999 && cfg.duration < 60.001);
 	else
 		assert_int_equal(ret, -EINVAL);
+	daqd_config_free(&cfg);
+}
+
+/*
+ * Numbers are decimal, in flags and file alike: strtod() would read
+ * "0x10" as 16 and "0x1p3" as 8, so "--rate 0x10" ran at 16 Hz.
+ */
+static void test_non_decimal(void **state)
+{
+	(void)state;
+	expect_flag_error("--rate", "0x10", "decimal");
+	expect_flag_error("--rate", "0X10", "decimal");
+	expect_flag_error("--channels", "0x4", "decimal");
+	expect_flag_error("--duration", "0x1p3", "decimal");
+	expect_flag_error("--ring-size", "0x100000", "decimal");
+	expect_flag_error("--max-clients", "0b11", "decimal");
+	expect_flag_error("--rate", "1e", "decimal");
+	expect_flag_error("--rate", "1..5", "decimal");
+	expect_file_error("[acquisition]\nrate = 0x10\n", ":2:", "rate '0x10'");
+	expect_file_error("[output]\nrotate_time = 0x3m\n", ":2:", "decimal");
+}
+
+/* Free-run ignores the rate: a rate given with it is a contradiction. */
+static void test_freerun_with_rate(void **state)
+{
+	struct daqd_config cfg;
+	char err[256], *path;
+
+	(void)state;
+	daqd_config_defaults(&cfg);
+	assert_int_equal(parse(&cfg, err, sizeof(err), 4, "--freerun", "--rate", "1000",
+			       "--stdout"), 0);
+	assert_int_equal(daqd_config_check(&cfg, err, sizeof(err)), -EINVAL);
+	if (!strstr(err, "freerun") || !strstr(err, "rate 1000"))
+		fail_msg("message was: %s", err);
+	daqd_config_free(&cfg);
+	/* Free-run alone, or with rate 0 (the same thing), is fine. */
+	daqd_config_defaults(&cfg);
+	assert_int_equal(parse(&cfg, err, sizeof(err), 2, "--freerun", "--stdout"), 0);
+	assert_int_equal(daqd_config_check(&cfg, err, sizeof(err)), 0);
+	daqd_config_free(&cfg);
+	daqd_config_defaults(&cfg);
+	assert_int_equal(parse(&cfg, err, sizeof(err), 4, "--freerun", "--rate", "0",
+			       "--stdout"), 0);
+	assert_int_equal(daqd_config_check(&cfg, err, sizeof(err)), 0);
+	daqd_config_free(&cfg);
+	/* From the file too. */
+	path = write_ini("[acquisition]\nrate = 5k\nfreerun = yes\n[output]\nstdout = yes\n");
+	daqd_config_defaults(&cfg);
+	assert_int_equal(daqd_config_load(&cfg, path, err, sizeof(err)), 0);
+	assert_int_equal(daqd_config_check(&cfg, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "freerun"));
+	daqd_config_free(&cfg);
+	unlink(path);
+	free(path);
+}
+
+/* Port 0 would be a random port that no client can know: refused. */
+static void test_listen_port_zero(void **state)
+{
+	struct daqd_config cfg;
+	char err[256];
+
+	(void)state;
+	expect_flag_error("--listen", "0", "port 0");
+	expect_flag_error("--listen", ":0", "port 0");
+	expect_flag_error("--listen", "127.0.0.1:0", "port 0");
+	expect_flag_error("--listen", "[::1]:0", "port 0");
+	expect_flag_error("--listen", "unix:/tmp/s.sock, 127.0.0.1:00", "port 0");
+	expect_file_error("[network]\nlisten = 0.0.0.0:0\n", ":2:", "port 0");
+	daqd_config_defaults(&cfg);
+	assert_int_equal(parse(&cfg, err, sizeof(err), 2, "--listen",
+			       "unix:/tmp/s.sock,127.0.0.1:5555,[::1]:5556,5557"), 0);
+	assert_string_equal(cfg.listen, "unix:/tmp/s.sock,127.0.0.1:5555,[::1]:5556,5557");
 	daqd_config_free(&cfg);
 }
 
@@ -358,6 +475,9 @@ int main(void)
 		cmocka_unit_test(test_long_seconds),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_check),
+		cmocka_unit_test(test_non_decimal),
+		cmocka_unit_test(test_freerun_with_rate),
+		cmocka_unit_test(test_listen_port_zero),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

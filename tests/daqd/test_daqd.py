@@ -670,6 +670,12 @@ def case_badconfig(tmp):
         (['--config', '/nonexistent.conf', '--stdout'], ['/nonexistent.conf']),
         (['--device', 'sim:ring=5', '--stdout'], ['ring=5']),
         (['--user', 'no-such-user-xyz', '--stdout'], ['no-such-user-xyz', 'no such user']),
+        # A malformed device spec is a bad value like any other.
+        (['--device', 'no/such/name', '--stdout'], ["'no/such/name'", 'malformed']),
+        (['--device', 'uio\x01', '--stdout'], ['malformed']),
+        (['--rate', '0x10', '--stdout'], ['--rate', "'0x10'", 'decimal']),
+        (['--freerun', '--rate', '1000', '--stdout'], ['freerun', 'rate 1000']),
+        (['--listen', '0'], ['--listen', 'port 0']),
         # Nothing can be created there (even as root): refused before the device.
         (['--device', 'sim', '--output', '/proc/sys'], ['/proc/sys', 'cannot create files there']),
     ]
@@ -917,6 +923,107 @@ def case_notify(tmp):
     check('STATUS=running' in text and 'sigmf running' in text, f'no STATUS: {msgs}')
     check(text.count('WATCHDOG=1') >= 1, f'no watchdog pets: {msgs}')
     check(msgs[-1] == 'STOPPING=1', f'last message: {msgs[-1:]}')
+
+
+def as_user(uid, gid, groups):
+    """preexec_fn: run the child as @uid:@gid with supplementary @groups."""
+    def become():
+        os.setgroups(groups)
+        os.setgid(gid)
+        os.setuid(uid)
+    return become
+
+
+def can_connect(path, uid, gid, groups):
+    """Can a process of @uid:@gid (+@groups) connect to the Unix socket @path?"""
+    code = ('import socket, sys\n'
+            's = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n'
+            'try:\n    s.connect(sys.argv[1])\nexcept OSError:\n    sys.exit(1)\n')
+    p = subprocess.run(['/usr/bin/python3', '-c', code, path], timeout=10,
+                       preexec_fn=as_user(uid, gid, groups))
+    return p.returncode == 0
+
+
+def proc_status(pid):
+    with open(f'/proc/{pid}/status') as f:
+        return dict(line.rstrip('\n').split(':\t', 1) for line in f if ':\t' in line)
+
+
+def case_privdrop(tmp):
+    """--user: directories made for the user, sockets handed over and removed, no privileges left."""
+    nobody = pwd.getpwnam('nobody')
+    nogroup = grp.getgrgid(nobody.pw_gid).gr_gid
+    stranger = (54321, 54321)        # neither nobody nor in its group
+    os.chmod(tmp, 0o755)
+    # The socket directory belongs to the daemon's user, as RuntimeDirectory= would.
+    run_dir = os.path.join(tmp, 'run')
+    os.mkdir(run_dir, 0o755)
+    os.chown(run_dir, nobody.pw_uid, nogroup)
+    sock = os.path.join(run_dir, 'daqd.sock')
+    usock = os.path.join(run_dir, 'stream.sock')
+    rec = os.path.join(tmp, 'made', 'rec')   # daqd makes it (and its parent)
+    err_path = os.path.join(tmp, 'daqd.stderr')
+    with open(err_path, 'w') as err:
+        p = subprocess.Popen([DAQD, '--user', 'nobody', '--socket', sock, '--quiet',
+                              '--test-pattern', '--rate', '100000', '--channels', '2',
+                              '--output', rec, '--listen', f'unix:{usock}'],
+                             stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        def ready():
+            if p.poll() is not None:
+                raise Fail(f'daqd exited {p.returncode}: {open(err_path).read()}')
+            return proc_status(p.pid).get('Uid', '').split()[:1] == [str(nobody.pw_uid)]
+        wait_for(ready, 10, 'daqd to drop to nobody')
+        st = proc_status(p.pid)
+        check(int(st['CapBnd'], 16) == 0, f'capability bounding set {st["CapBnd"]}, expected 0')
+        check(int(st['CapEff'], 16) == 0 and int(st['CapPrm'], 16) == 0,
+              f'capabilities left: {st["CapEff"]} / {st["CapPrm"]}')
+        check(st['NoNewPrivs'].strip() == '1', f'NoNewPrivs {st["NoNewPrivs"]}')
+        check(st['Groups'].strip() == '', f'supplementary groups {st["Groups"]}')
+        for path in (sock, usock):
+            s = os.stat(path)
+            check((s.st_uid, s.st_gid) == (nobody.pw_uid, nogroup) and
+                  stat.S_IMODE(s.st_mode) == 0o660,
+                  f'{path}: {s.st_uid}:{s.st_gid} {oct(stat.S_IMODE(s.st_mode))}, '
+                  f'expected nobody:nogroup 0660')
+            check(can_connect(path, stranger[0], stranger[1], [nogroup]),
+                  f'{path}: a member of the daemon\'s group cannot connect')
+            check(not can_connect(path, stranger[0], stranger[1], []),
+                  f'{path}: a stranger can connect')
+        for d in (rec, os.path.dirname(rec)):
+            check(os.stat(d).st_uid == nobody.pw_uid, f'{d} was not made for nobody')
+        # The first recording is written, as nobody.
+        wait_for(lambda: any(os.path.getsize(f) > 0 for f in
+                             glob.glob(os.path.join(rec, '*.sigmf-data'))), 10,
+                 'the first recording')
+        p.send_signal(signal.SIGTERM)
+        rc = p.wait(20)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    stderr = open(err_path).read()
+    check(rc == 0, f'exit {rc}: {stderr}')
+    for path in (sock, usock):
+        check(not os.path.exists(path), f'{path} left behind at exit')
+    for f in glob.glob(os.path.join(rec, '*')):
+        check(os.stat(f).st_uid == nobody.pw_uid, f'{f} not owned by nobody')
+    verify_ok(rec, channels=2)
+
+    # A directory nobody cannot write to: refused at start (exit 2), not at the first file.
+    rootdir = os.path.join(tmp, 'rootdir')
+    os.mkdir(rootdir, 0o755)
+    p = run(['--user', 'nobody', '--socket', '', '--quiet', '--test-pattern',
+             '--duration', '5', '--output', rootdir], timeout=20)
+    check(p.returncode == 2 and rootdir in p.stderr and "'nobody'" in p.stderr and
+          'recording from' not in p.stderr,
+          f'--output {rootdir} (root\'s) with --user nobody: rc {p.returncode}: {p.stderr}')
+    check(os.listdir(rootdir) == [], f'files left in {rootdir}: {os.listdir(rootdir)}')
+    # A socket nobody could not remove at exit: refused too.
+    p = run(['--user', 'nobody', '--socket', os.path.join(tmp, 'ctl.sock'), '--quiet',
+             '--test-pattern', '--duration', '5', '--stdout'], timeout=20)
+    check(p.returncode == 2 and 'ctl.sock' in p.stderr and 'remove it at exit' in p.stderr,
+          f'control socket in root\'s directory: rc {p.returncode}: {p.stderr}')
 
 
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith('case_')}

@@ -122,7 +122,9 @@ static void gen_valid(struct gen *g)
 	size_t vl = 1 + (fuzz_below(&F, 4) ? fuzz_below(&F, 30) : fuzz_below(&F, 400));
 
 	rand_value(g->dir, dl);
-	rand_value(g->listen, ll);
+	/* listen must be an endpoint list: a Unix socket path is any path. */
+	memcpy(g->listen, "unix:", 5);
+	rand_value(g->listen + 5, ll);
 	rand_value(g->device, vl);
 	g->rate = (uint32_t)fuzz_below(&F, 1000000001);
 	g->channels = 1 + (uint32_t)fuzz_below(&F, 32);

@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -57,6 +58,13 @@ def wait_for(pred, timeout, what):
     raise Fail(f'timed out after {timeout}s waiting for {what}')
 
 
+def free_tcp_port():
+    """A loopback port free right now (daqd refuses port 0: clients could not find it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
 def daqctl(sock, cmd):
     r = subprocess.run([DAQCTL, '-s', sock, '-j', cmd], capture_output=True,
                        text=True, timeout=10)
@@ -90,7 +98,7 @@ def main():
         log = open(os.path.join(tmp, 'daqd.log'), 'w+')
         daqd = subprocess.Popen(
             [DAQD, '-d', 'sim:ring=4M', '-r', '200000', '-c', str(CHANNELS), '-t',
-             '-o', rec, '--listen', f'unix:{usock},127.0.0.1:0',
+             '-o', rec, '--listen', f'unix:{usock},127.0.0.1:{free_tcp_port()}',
              '--socket', ctl, '-q', '--status-interval', '0'],
             stdout=subprocess.DEVNULL, stderr=log,
             preexec_fn=lambda: os.umask(0o027))   # daqd.service's UMask
