@@ -61,18 +61,8 @@ def verify(directory, channels=None, allow_incomplete=False, schema=None, late_s
     expect_next = {}   # acquisition -> device index expected next
     for meta_path in metas:
         name = os.path.basename(meta_path)
-        with open(meta_path) as f:
-            try:
-                meta = json.load(f)
-            except json.JSONDecodeError as e:
-                raise VerifyError(f'{name}: not JSON: {e}')
-        try:
-            jsonschema.validate(meta, schema)
-        except jsonschema.ValidationError as e:
-            raise VerifyError(f'{name}: not valid SigMF: {e.message}')
+        meta = load_meta(meta_path, schema)
         g = meta['global']
-        if g['core:datatype'] != 'ri16_le':
-            raise VerifyError(f'{name}: datatype {g["core:datatype"]}')
         nchan = g.get('core:num_channels', 1)
         if channels is not None and nchan != channels:
             raise VerifyError(f'{name}: {nchan} channels, expected {channels}')
@@ -171,6 +161,23 @@ def verify(directory, channels=None, allow_incomplete=False, schema=None, late_s
     return totals
 
 
+def load_meta(meta_path, schema):
+    """The metadata, valid JSON and valid SigMF (@schema), of 16-bit samples."""
+    name = os.path.basename(meta_path)
+    with open(meta_path) as f:
+        try:
+            meta = json.load(f)
+        except json.JSONDecodeError as e:
+            raise VerifyError(f'{name}: not JSON: {e}')
+    try:
+        jsonschema.validate(meta, schema)
+    except jsonschema.ValidationError as e:
+        raise VerifyError(f'{name}: not valid SigMF: {e.message}')
+    if meta['global']['core:datatype'] != 'ri16_le':
+        raise VerifyError(f'{name}: datatype {meta["global"]["core:datatype"]}')
+    return meta
+
+
 def spec_read(meta_path, schema=None):
     """Read a recording as a reader that knows only the SigMF text does (the
     official library among them): the sample count from the data file's
@@ -179,19 +186,9 @@ def spec_read(meta_path, schema=None):
     (metadata, samples as an (n, channels) int16 array); VerifyError where
     such a reader fails ("cannot reshape": a torn last sample)."""
     name = os.path.basename(meta_path)
-    with open(meta_path) as f:
-        try:
-            meta = json.load(f)
-        except json.JSONDecodeError as e:
-            raise VerifyError(f'{name}: not JSON: {e}')
-    try:
-        jsonschema.validate(meta, schema or load_schema())
-    except jsonschema.ValidationError as e:
-        raise VerifyError(f'{name}: not valid SigMF: {e.message}')
+    meta = load_meta(meta_path, schema or load_schema())
     g = meta['global']
     nchan = g.get('core:num_channels', 1)
-    if g['core:datatype'] != 'ri16_le':
-        raise VerifyError(f'{name}: datatype {g["core:datatype"]}')
     data_path = meta_path[:-len('.sigmf-meta')] + '.sigmf-data'
     size = os.path.getsize(data_path)
     if size == 0 or size % (2 * nchan):
