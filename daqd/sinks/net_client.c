@@ -34,6 +34,13 @@ void net_remove_client(struct net_sink *ns, size_t i, const char *why)
 {
 	struct client *c = ns->clients[i];
 
+	/*
+	 * The connection is gone before the client count says so: whoever
+	 * sees the count drop (daqd_net_clients(), status) also sees its
+	 * socket closed.
+	 */
+	close(c->fd);
+	c->fd = -1;
 	pthread_mutex_lock(&ns->list_lock);
 	ns->clients[i] = ns->clients[--ns->nclients];
 	pthread_mutex_unlock(&ns->list_lock);

@@ -153,6 +153,10 @@ def verify(directory, channels=None, allow_incomplete=False, schema=None, late_s
             totals['lost'] += trailing
             totals['gaps'] += 1
             expect_next[acq] += trailing
+        # Every recording a test verifies also reads as the SigMF text
+        # says (what the official library does), each sample at the
+        # device index its capture gives it.
+        spec_check_pattern(meta_path, schema)
         totals['files'] += 1
         totals['samples'] += count
         totals['acquisitions'].add(acq)
@@ -203,10 +207,10 @@ def spec_read(meta_path, schema=None):
     return meta, np.fromfile(data_path, dtype='<i2').reshape(n, nchan)
 
 
-def spec_check_pattern(meta_path):
+def spec_check_pattern(meta_path, schema=None):
     """spec_read(), then every sample against the test pattern at the device
     index the captures give it. Returns the number of samples."""
-    meta, data = spec_read(meta_path)
+    meta, data = spec_read(meta_path, schema)
     caps = meta['captures']
     dec = meta['global'].get('daqd:decimation', 1)
     for i, c in enumerate(caps):
