@@ -989,6 +989,16 @@ int daqd_config_check(const struct daqd_config *cfg, char *err, size_t errlen)
 		     cfg->rate);
 		return -EINVAL;
 	}
+	/*
+	 * With a rate the duration is a sample count, and 0 samples means no
+	 * limit: a duration below half a sample would run for ever.
+	 */
+	if (cfg->duration > 0 && cfg->rate && !cfg->freerun &&
+	    cfg->duration * cfg->rate < 0.5) {
+		errf(err, errlen, "duration %g s is less than one sample at %u Hz", cfg->duration,
+		     cfg->rate);
+		return -EINVAL;
+	}
 	if (cfg->group && !cfg->user) {
 		errf(err, errlen, "group '%s' given without user: daqd drops privileges only with --user",
 		     cfg->group);

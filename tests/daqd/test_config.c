@@ -458,6 +458,27 @@ static void test_check(void **state)
 	daqd_config_free(&cfg);
 }
 
+/* A duration shorter than one sample is refused, not taken as "no limit". */
+static void test_duration_below_one_sample(void **state)
+{
+	struct daqd_config cfg;
+	char err[256];
+
+	(void)state;
+	daqd_config_defaults(&cfg);
+	assert_int_equal(parse(&cfg, err, sizeof(err), 5, "--rate", "16", "--duration", "0.01",
+			       "--stdout"), 0);
+	assert_int_equal(daqd_config_check(&cfg, err, sizeof(err)), -EINVAL);
+	if (!strstr(err, "less than one sample"))
+		fail_msg("message was: %s", err);
+	daqd_config_free(&cfg);
+	daqd_config_defaults(&cfg);
+	assert_int_equal(parse(&cfg, err, sizeof(err), 5, "--rate", "16", "--duration", "0.0625",
+			       "--stdout"), 0);
+	assert_int_equal(daqd_config_check(&cfg, err, sizeof(err)), 0);
+	daqd_config_free(&cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -478,6 +499,7 @@ int main(void)
 		cmocka_unit_test(test_non_decimal),
 		cmocka_unit_test(test_freerun_with_rate),
 		cmocka_unit_test(test_listen_port_zero),
+		cmocka_unit_test(test_duration_below_one_sample),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
