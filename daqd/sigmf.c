@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -332,6 +333,15 @@ int daqd_sigmf_file_open(struct daqd_sigmf_file *f, const char *stem)
 	f->data_fd = openat(f->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (f->data_fd < 0)
 		return -errno;
+	/* Held until close: daqd_sigmf_recover() keeps off a file being written. */
+	if (flock(f->data_fd, LOCK_EX)) {
+		int ret = -errno;
+
+		close(f->data_fd);
+		f->data_fd = -1;
+		unlinkat(f->dirfd, name, 0);
+		return ret;
+	}
 	memset(&f->meta, 0, sizeof(f->meta));
 	f->samples = 0;
 	return 0;
@@ -433,12 +443,17 @@ static size_t datatype_sample_bytes(const char *dt, uint64_t nchan)
 static size_t meta_sample_bytes(int dirfd, const char *meta)
 {
 	struct json_object *root, *global, *dt, *nch;
+	struct stat st;
 	size_t sb = 0;
 	int fd;
 
 	fd = openat(dirfd, meta, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return 0;
+	}
 	root = json_object_from_fd(fd);
 	close(fd);
 	if (root && json_object_object_get_ex(root, "global", &global) &&
@@ -461,6 +476,25 @@ static bool has_suffix(const char *s, const char *suffix, size_t *stem_len)
 	return true;
 }
 
+/*
+ * Open the data file @name of a recording nobody writes: a regular file
+ * with one link (never through a link someone planted, as root), which we
+ * can lock; a writer holds its lock from creation to close. -1 otherwise.
+ */
+static int open_unwritten(int dirfd, const char *name, struct stat *st)
+{
+	int fd = openat(dirfd, name, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, st) || !S_ISREG(st->st_mode) || st->st_nlink != 1 ||
+	    flock(fd, LOCK_EX | LOCK_NB)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 int daqd_sigmf_recover(int dirfd, const char *prefix,
 		       void (*note)(const void *arg, const char *name, const char *what),
 		       const void *arg)
@@ -481,25 +515,39 @@ int daqd_sigmf_recover(int dirfd, const char *prefix,
 	}
 	while ((de = readdir(dir))) {
 		const char *n = de->d_name;
-		char meta[512];
+		char meta[512], data[512];
 		struct stat st;
+		off_t keep;
 		size_t sb;
+		int fd;
 
-		if (strncmp(n, prefix, plen))
+		/* Names are PREFIX-...: "daqd" is not "daqd2-..."'s prefix. */
+		if (strncmp(n, prefix, plen) || n[plen] != '-')
 			continue;
 		if (has_suffix(n, ".sigmf-meta.tmp", &stem)) {
-			/* A metadata update that never got its rename. */
+			/* A metadata update that never got its rename, unless its
+			 * recording is being written (its writer holds the lock). */
+			if ((size_t)snprintf(data, sizeof(data), "%.*s.sigmf-data", (int)stem, n) >=
+			    sizeof(data))
+				continue;
+			fd = open_unwritten(dirfd, data, &st);
+			if (fd < 0 && errno != ENOENT)
+				continue;
 			if (!unlinkat(dirfd, n, 0)) {
 				note(arg, n, "removed an unfinished metadata update");
 				fixed++;
 			}
+			if (fd >= 0)
+				close(fd);
 			continue;
 		}
 		if (!has_suffix(n, ".sigmf-data", &stem) ||
-		    fstatat(dirfd, n, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode) ||
 		    (size_t)snprintf(meta, sizeof(meta), "%.*s.sigmf-meta", (int)stem, n) >=
 		    sizeof(meta))
 			continue;
+		fd = open_unwritten(dirfd, n, &st);
+		if (fd < 0)
+			continue;	/* being written, or not a file of ours */
 		sb = meta_sample_bytes(dirfd, meta);
 		if (!sb) {
 			/*
@@ -512,27 +560,22 @@ int daqd_sigmf_recover(int dirfd, const char *prefix,
 				note(arg, n, "removed an empty data file that has no metadata");
 				fixed++;
 			}
+			close(fd);
 			continue;
 		}
-		if (st.st_size == 0) {
-			/* Killed before its first sample: SigMF readers refuse it. */
+		keep = st.st_size - st.st_size % (off_t)sb;
+		if (keep == 0) {
+			/* Killed before its first whole sample: SigMF readers refuse it. */
 			if (!unlinkat(dirfd, meta, 0) && !unlinkat(dirfd, n, 0)) {
 				note(arg, n, "removed a recording that got no sample");
 				fixed++;
 			}
-			continue;
-		}
-		if (st.st_size % (off_t)sb) {
+		} else if (keep != st.st_size && !ftruncate(fd, keep)) {
 			/* A write cut at a page boundary by SIGKILL: a torn sample. */
-			int fd = openat(dirfd, n, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-
-			if (fd >= 0 && !ftruncate(fd, st.st_size - st.st_size % (off_t)sb)) {
-				note(arg, n, "cut a torn sample off its end");
-				fixed++;
-			}
-			if (fd >= 0)
-				close(fd);
+			note(arg, n, "cut a torn sample off its end");
+			fixed++;
 		}
+		close(fd);
 	}
 	closedir(dir);
 	return fixed;

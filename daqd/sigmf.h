@@ -149,14 +149,17 @@ struct timespec daqd_sigmf_sample_time(const struct timespec *start, uint32_t ra
 void daqd_sigmf_format_datetime(const struct timespec *ts, char *buf, size_t len);
 
 /*
- * Make the recordings in @dirfd whose names start with @prefix readable
+ * Make the recordings in @dirfd whose names start with "@prefix-" readable
  * again after daqd (or daqcat) was killed: a SIGKILL can stop a write at a
  * page boundary, which is not a sample boundary unless the sample size
  * divides the page size, and can come between creating a data file and
  * writing its first metadata. Cuts a torn sample off a data file's end
  * (the bytes per sample from its metadata), removes an empty data file
  * (with its metadata, if any) and a metadata update left unrenamed. @note is told
- * each repair. Returns how many, or -errno if the directory cannot be read.
+ * each repair. A recording being written (its writer holds an flock() on
+ * the data file from daqd_sigmf_file_open() to close) and anything that is
+ * not a regular file with one link are left alone.
+ * Returns how many, or -errno if the directory cannot be read.
  */
 int daqd_sigmf_recover(int dirfd, const char *prefix,
 		       void (*note)(const void *arg, const char *name, const char *what),

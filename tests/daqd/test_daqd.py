@@ -544,7 +544,8 @@ def case_recover(tmp):
             os.unlink(d.sock)
         # The kernel cuts a write at a page boundary when the kill lands in
         # it; too rare to wait for, so make the newest file end as it would.
-        data = sorted(glob.glob(os.path.join(rec, '*.sigmf-data')))
+        data = sorted(d for d in glob.glob(os.path.join(rec, '*.sigmf-data'))
+                      if os.path.getsize(d) >= sb)
         check(data, f'{chans} channels: no recording')
         with open(data[-1], 'ab') as f:
             f.write(b'\x01' * (sb // 2 + 1))

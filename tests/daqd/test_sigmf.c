@@ -323,6 +323,69 @@ static void test_empty_file_removed(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+static void count_repair(const void *arg, const char *name, const char *what)
+{
+	(void)name;
+	(void)what;
+	(*(int *)(uintptr_t)arg)++;
+}
+
+/*
+ * The start-up repair keeps off a recording being written (its writer's
+ * lock), off another prefix's files and off links; a torn end it cuts
+ * once the writer is gone.
+ */
+static void test_recover_spares_live(void **state)
+{
+	char dir[] = "/tmp/daqd-sigmf-XXXXXX";
+	struct daqd_sigmf_file f = { .data_fd = -1 };
+	struct timespec t0 = { .tv_sec = 1700000000 };
+	char path[128], other[128];
+	struct stat st;
+	int repairs = 0, fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	f.dirfd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(f.dirfd >= 0);
+	assert_int_equal(daqd_sigmf_file_open(&f, "daqd-live"), 0);
+	f.meta.datatype = "ri16_le";
+	f.meta.num_channels = 3;
+	f.meta.hw = "test";
+	f.meta.recorder = "test";
+	assert_int_equal(daqd_sigmf_add_capture(&f.meta, 0, 0, &t0), 0);
+	assert_int_equal(daqd_sigmf_file_flush(&f, false), 0);
+	/* 1.5 samples: torn, as a write in progress leaves it for a moment. */
+	assert_int_equal(write(f.data_fd, "abcdefghi", 9), 9);
+	f.samples = 1;
+	/* Another prefix's torn file, and an empty one: not ours. */
+	snprintf(other, sizeof(other), "%s/daqd2-x.sigmf-data", dir);
+	fd = open(other, O_WRONLY | O_CREAT, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "abc", 3), 3);
+	close(fd);
+	assert_int_equal(daqd_sigmf_recover(f.dirfd, "daqd", count_repair, &repairs), 0);
+	assert_int_equal(repairs, 0);
+	snprintf(path, sizeof(path), "%s/daqd-live.sigmf-data", dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, 9);
+	/* The writer gone (killed: the lock goes with it), the torn end is cut. */
+	close(f.data_fd);
+	f.data_fd = -1;
+	assert_int_equal(daqd_sigmf_recover(f.dirfd, "daqd", count_repair, &repairs), 1);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, 6);
+	assert_int_equal(stat(other, &st), 0);
+	assert_int_equal(st.st_size, 3);
+	daqd_sigmf_meta_clear(&f.meta);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/daqd-live.sigmf-meta", dir);
+	unlink(path);
+	unlink(other);
+	close(f.dirfd);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -333,6 +396,7 @@ int main(void)
 		cmocka_unit_test(test_rewrite_in_place),
 		cmocka_unit_test(test_planted_links),
 		cmocka_unit_test(test_empty_file_removed),
+		cmocka_unit_test(test_recover_spares_live),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
