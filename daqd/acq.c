@@ -44,8 +44,12 @@ int daqd_acq_init(struct daqd_acq *acq, struct udaq_digitizer *dg,
 	 * With a nominal rate the duration is a number of samples, so that a
 	 * ten-second recording holds exactly ten seconds of samples.
 	 */
-	if (duration > 0 && !dcfg->freerun)
+	if (duration > 0 && !dcfg->freerun) {
 		acq->stream.max_samples = (uint64_t)(duration * dcfg->sample_rate + 0.5);
+		/* 0 would mean no limit: a duration asks for at least a sample. */
+		if (acq->stream.max_samples == 0)
+			acq->stream.max_samples = 1;
+	}
 	acq->event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (acq->event_fd < 0)
 		return -errno;

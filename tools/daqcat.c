@@ -288,19 +288,26 @@ static struct timespec sample_time(const struct dqs_hello *h, uint64_t index,
 static int sigmf_data(struct sigmf_out *s, const struct dqs_hello *h, const struct dqs_data *d)
 {
 	struct timespec when = sample_time(h, d->first_sample, d->timestamp_ns);
+	bool described = false;
 	int ret = 0;
 
 	/* A new segment wherever the device index does not continue. */
-	if (s->f.samples == 0 || !s->have_next || d->first_sample != s->next)
+	if (s->f.samples == 0 || !s->have_next || d->first_sample != s->next) {
 		ret = daqd_sigmf_add_capture(&s->f.meta, s->f.samples, d->first_sample, &when);
+		described = true;
+	}
 	if (!ret && s->pending_lost) {
 		ret = daqd_sigmf_add_gap(&s->f.meta, s->f.samples, s->pending_lost, d->first_sample);
 		/* The kept samples missing: both ends lie on the grid of kept ones. */
 		if (!ret)
 			s->f.meta.gaps[s->f.meta.ngaps - 1].file_lost =
 				(d->first_sample - (s->have_next ? s->next : 0)) / h->decimation;
+		described = true;
 	}
 	s->pending_lost = 0;
+	/* As the recorder: the capture is stored before its samples (docs/sigmf.md). */
+	if (!ret && described && s->f.samples)
+		ret = daqd_sigmf_file_flush(&s->f, false);
 	if (!ret)
 		ret = daqd_write_all(s->f.data_fd, d->samples, dqs_data_payload_len(d->nsamples, d->nchan));
 	if (ret)
@@ -358,7 +365,7 @@ static int open_outdir(struct cat *k)
 		return 3;
 	}
 	/* What an earlier daqcat killed mid-write left: readable again. */
-	ret = daqd_sigmf_recover(k->so.f.dirfd, "daqcat-", note_repair, k->o.outdir);
+	ret = daqd_sigmf_recover(k->so.f.dirfd, "daqcat", note_repair, k->o.outdir);
 	if (ret < 0) {
 		fprintf(stderr, "daqcat: output directory %s: %s\n", k->o.outdir, strerror(-ret));
 		return 3;
