@@ -46,7 +46,8 @@ struct recorder {
 	uint64_t file_bytes;
 	uint32_t file_index;
 	struct timespec file_opened;	/* CLOCK_MONOTONIC */
-	uint64_t next_sample;		/* device index expected next */
+	uint64_t next_sample;		/* device index after the last one written */
+	uint64_t counted_to;		/* status has counted every sample below it */
 	char acq_stamp[40];		/* acquisition start, for file names */
 	char stop_reason[256];		/* why the recording was cut short */
 
@@ -231,6 +232,7 @@ static int consume(struct recorder *r, struct daqd_batch *b)
 		return 0;
 	/* The device dropped samples: a new segment shows the jump. */
 	lost = daqd_sink_count_gap(&r->base, r->next_sample, first);
+	r->counted_to = first;
 	if (rotate_due(r)) {
 		ret = close_file(r);
 		if (ret) {
@@ -315,6 +317,7 @@ static int consume(struct recorder *r, struct daqd_batch *b)
 		r->file_bytes += done;
 		r->out.samples += done / sb;
 		r->next_sample = index + done / sb;
+		r->counted_to = r->next_sample;
 		atomic_fetch_add(&r->base.c.bytes, done);
 		atomic_fetch_add(&r->base.c.samples, done / sb);
 		if (ret) {
@@ -448,6 +451,7 @@ static int recorder_start(struct daqd_sink *s, const struct daqd_stream *st)
 		 (unsigned int)(st->start_realtime.tv_nsec / 1000 % 1000000));
 	r->file_index = 0;
 	r->next_sample = 0;
+	r->counted_to = 0;
 	r->out.data_fd = -1;
 	clock_gettime(CLOCK_MONOTONIC, &r->out.last_flush);
 	ret = daqd_batch_reader_new(s, st, BATCH_BYTES, &r->copy, &r->copy_len, &r->reader);
@@ -477,17 +481,22 @@ static void recorder_stop(struct daqd_sink *s)
 		udaq_reader_free(r->reader);
 		r->reader = NULL;
 	}
-	if (r->out.data_fd >= 0) {
+	if (atomic_load(&s->state) == DAQD_SINK_FAILED && s->stream) {
 		/*
-		 * Cut short (fail_disk()): every sample from the file's end to
-		 * the device's is one the recording lacks; count it, in status
-		 * and in the file's final metadata.
+		 * Cut short (fail_disk()): status counts every sample it had
+		 * not counted up to the device's end (once: the thread's own
+		 * end accounting did not run), and the file, if one is still
+		 * open, every sample after its last one.
 		 */
-		int ret;
+		uint64_t end = atomic_load(&s->stream->end_sample);
 
-		if (s->stream)
-			r->out.meta.trailing_lost = daqd_sink_count_end(s, r->next_sample);
-		ret = close_file(r);
+		daqd_sink_count_end(s, r->counted_to);
+		if (r->out.data_fd >= 0 && end > r->next_sample)
+			r->out.meta.trailing_lost = end - r->next_sample;
+	}
+	if (r->out.data_fd >= 0) {
+		int ret = close_file(r);
+
 		if (ret)
 			daqd_log(DAQD_LOG_ERR,
 				 "sink %s: final metadata of %s not written (%s); the previous one stays valid",
