@@ -26,10 +26,12 @@
 
 #define BATCH_BYTES	(4u << 20)	/* payload per writev(), bounds latency */
 /*
- * Segments per file: the metadata is rewritten whole at every flush, so a
- * file with endless overflows rotates before its metadata gets large.
+ * Segments per file: the metadata is rewritten whole at every flush and at
+ * every gap (the capture goes before its samples), so the I/O grows with
+ * the square of the segments; a file with endless overflows rotates while
+ * its metadata is still small (about 300 KiB).
  */
-#define MAX_SEGMENTS	10000
+#define MAX_SEGMENTS	1000
 
 struct recorder {
 	struct daqd_sink base;
