@@ -293,26 +293,36 @@ static void test_planted_links(void **state)
 	close(dfd);
 }
 
+/* Start recording @stem (@nchan channels) in a new directory @dir, its
+ * first metadata stored. */
+static void open_recording(struct daqd_sigmf_file *f, char *dir, const char *stem,
+			   uint32_t nchan)
+{
+	struct timespec t0 = { .tv_sec = 1700000000 };
+
+	assert_non_null(mkdtemp(dir));
+	f->data_fd = -1;
+	f->dirfd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(f->dirfd >= 0);
+	assert_int_equal(daqd_sigmf_file_open(f, stem), 0);
+	f->meta.datatype = "ri16_le";
+	f->meta.num_channels = nchan;
+	f->meta.hw = "test";
+	f->meta.recorder = "test";
+	assert_int_equal(daqd_sigmf_add_capture(&f->meta, 0, 0, &t0), 0);
+	assert_int_equal(daqd_sigmf_file_flush(f, false), 0);
+}
+
 /* A recording that never got a sample is not left behind (readers refuse it). */
 static void test_empty_file_removed(void **state)
 {
 	char dir[] = "/tmp/daqd-sigmf-XXXXXX";
-	struct daqd_sigmf_file f = { .data_fd = -1 };
-	struct timespec t0 = { .tv_sec = 1700000000 };
+	struct daqd_sigmf_file f;
 	char path[128];
 	struct stat st;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	f.dirfd = open(dir, O_RDONLY | O_DIRECTORY);
-	assert_true(f.dirfd >= 0);
-	assert_int_equal(daqd_sigmf_file_open(&f, "e"), 0);
-	f.meta.datatype = "ri16_le";
-	f.meta.num_channels = 2;
-	f.meta.hw = "test";
-	f.meta.recorder = "test";
-	assert_int_equal(daqd_sigmf_add_capture(&f.meta, 0, 0, &t0), 0);
-	assert_int_equal(daqd_sigmf_file_flush(&f, false), 0);
+	open_recording(&f, dir, "e", 2);
 	snprintf(path, sizeof(path), "%s/e.sigmf-meta", dir);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(daqd_sigmf_file_close(&f), 0);
@@ -338,23 +348,13 @@ static void count_repair(const void *arg, const char *name, const char *what)
 static void test_recover_spares_live(void **state)
 {
 	char dir[] = "/tmp/daqd-sigmf-XXXXXX";
-	struct daqd_sigmf_file f = { .data_fd = -1 };
-	struct timespec t0 = { .tv_sec = 1700000000 };
+	struct daqd_sigmf_file f;
 	char path[128], other[128];
 	struct stat st;
 	int repairs = 0, fd;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	f.dirfd = open(dir, O_RDONLY | O_DIRECTORY);
-	assert_true(f.dirfd >= 0);
-	assert_int_equal(daqd_sigmf_file_open(&f, "daqd-live"), 0);
-	f.meta.datatype = "ri16_le";
-	f.meta.num_channels = 3;
-	f.meta.hw = "test";
-	f.meta.recorder = "test";
-	assert_int_equal(daqd_sigmf_add_capture(&f.meta, 0, 0, &t0), 0);
-	assert_int_equal(daqd_sigmf_file_flush(&f, false), 0);
+	open_recording(&f, dir, "daqd-live", 3);
 	/* 1.5 samples: torn, as a write in progress leaves it for a moment. */
 	assert_int_equal(write(f.data_fd, "abcdefghi", 9), 9);
 	f.samples = 1;

@@ -85,6 +85,15 @@ def client_streaming(ctl):
     return any(c.get('state') == 'streaming' and c.get('sent', 0) > 0 for c in cl)
 
 
+def clean_up(tmp, *procs):
+    """Kill whatever of @procs still runs (None: never started), remove @tmp."""
+    for p in procs:
+        if p is not None and p.poll() is None:
+            p.kill()
+            p.wait()
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix='stream-e2e-')
     daqd = None
@@ -199,14 +208,7 @@ def main():
         check(not os.path.exists(usock), 'daqd left its stream socket behind')
         print(f'ok: 4 clients, {t["samples"]} samples each, recording {r["samples"]} samples')
     finally:
-        for p in cats:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-        if daqd and daqd.poll() is None:
-            daqd.kill()
-            daqd.wait()
-        shutil.rmtree(tmp, ignore_errors=True)
+        clean_up(tmp, daqd, *cats)
 
 
 def config_and_errors():
@@ -253,10 +255,7 @@ def config_and_errors():
                   f'--listen {bad}: rc {r.returncode}, stderr {r.stderr!r}')
         print('ok: config file endpoint, client limit, bad endpoints refused')
     finally:
-        if daqd and daqd.poll() is None:
-            daqd.kill()
-            daqd.wait()
-        shutil.rmtree(tmp, ignore_errors=True)
+        clean_up(tmp, daqd)
 
 
 def device_error():
@@ -286,10 +285,7 @@ def device_error():
         daqd = None
         print('ok: a device error ends the stream with END reason device-error')
     finally:
-        if daqd and daqd.poll() is None:
-            daqd.kill()
-            daqd.wait()
-        shutil.rmtree(tmp, ignore_errors=True)
+        clean_up(tmp, daqd)
 
 
 def decimated_recording():
@@ -348,10 +344,7 @@ def decimated_recording():
         check(t['gaps'] >= 2 and t['samples'] > 0, f'decimated recording: {t}')
         print(f'ok: decimated recording, {t["samples"]} samples, {t["lost"]} lost in {t["gaps"]} gaps')
     finally:
-        if daqd and daqd.poll() is None:
-            daqd.kill()
-            daqd.wait()
-        shutil.rmtree(tmp, ignore_errors=True)
+        clean_up(tmp, daqd)
 
 
 def follow_cycles():
@@ -399,11 +392,7 @@ def follow_cycles():
         check(t['acquisitions'] == 3 and t['lost'] == 0, f'daqcat --follow recordings: {t}')
         print(f'ok: daqcat --follow over 3 acquisitions, {t["samples"]} samples')
     finally:
-        for p in (cat, daqd):
-            if p and p.poll() is None:
-                p.kill()
-                p.wait()
-        shutil.rmtree(tmp, ignore_errors=True)
+        clean_up(tmp, cat, daqd)
 
 
 if __name__ == '__main__':
