@@ -85,13 +85,31 @@ def client_streaming(ctl):
     return any(c.get('state') == 'streaming' and c.get('sent', 0) > 0 for c in cl)
 
 
+def start_daqd(tmp, args):
+    """daqd on the simulator with the test pattern, a Unix stream socket and
+    a control socket in @tmp, both there: (process, stream path, control path)."""
+    usock = os.path.join(tmp, 's.sock')
+    ctl = os.path.join(tmp, 'ctl.sock')
+    daqd = subprocess.Popen(
+        [DAQD, '-d', 'sim', '-t', '--listen', f'unix:{usock}', '--socket', ctl, '-q',
+         '--status-interval', '0'] + args,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: os.path.exists(usock) and os.path.exists(ctl), 10, 'the sockets')
+    except Fail:
+        clean_up(None, daqd)
+        raise
+    return daqd, usock, ctl
+
+
 def clean_up(tmp, *procs):
-    """Kill whatever of @procs still runs (None: never started), remove @tmp."""
+    """Kill whatever of @procs still runs (None: never started), remove @tmp (if any)."""
     for p in procs:
         if p is not None and p.poll() is None:
             p.kill()
             p.wait()
-    shutil.rmtree(tmp, ignore_errors=True)
+    if tmp:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main():
@@ -263,13 +281,7 @@ def device_error():
     tmp = tempfile.mkdtemp(prefix='stream-e2e-err-')
     daqd = None
     try:
-        usock = os.path.join(tmp, 's.sock')
-        ctl = os.path.join(tmp, 'ctl.sock')
-        daqd = subprocess.Popen(
-            [DAQD, '-d', 'sim', '-r', '100000', '-c', '2', '-t', '--listen', f'unix:{usock}',
-             '--socket', ctl, '-q', '--status-interval', '0'],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        wait_for(lambda: os.path.exists(usock) and os.path.exists(ctl), 10, 'the sockets')
+        daqd, usock, ctl = start_daqd(tmp, ['-r', '100000', '-c', '2'])
         cat = subprocess.Popen([DAQCAT, '--verify', f'unix:{usock}'],
                                stderr=subprocess.PIPE, text=True)
 
@@ -294,15 +306,9 @@ def decimated_recording():
     tmp = tempfile.mkdtemp(prefix='stream-e2e-dec-')
     daqd = None
     try:
-        usock = os.path.join(tmp, 's.sock')
-        ctl = os.path.join(tmp, 'ctl.sock')
         out = os.path.join(tmp, 'cat')
-        daqd = subprocess.Popen(
-            [DAQD, '-d', 'sim', '-r', '200000', '-c', str(CHANNELS), '-t',
-             '--frame-samples', '1000', '--listen', f'unix:{usock}',
-             '--socket', ctl, '-q', '--status-interval', '0'],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        wait_for(lambda: os.path.exists(usock) and os.path.exists(ctl), 10, 'the sockets')
+        daqd, usock, ctl = start_daqd(tmp, ['-r', '200000', '-c', str(CHANNELS),
+                                            '--frame-samples', '1000'])
         time.sleep(0.3)     # joined mid-acquisition: the first index is not 0
         cat = subprocess.Popen([DAQCAT, '-d', '3', '-o', out, '-t', '2', f'unix:{usock}'],
                                stderr=subprocess.PIPE, text=True)
@@ -353,14 +359,8 @@ def follow_cycles():
     tmp = tempfile.mkdtemp(prefix='stream-e2e-follow-')
     daqd = cat = None
     try:
-        usock = os.path.join(tmp, 's.sock')
-        ctl = os.path.join(tmp, 'ctl.sock')
         out = os.path.join(tmp, 'cat')
-        daqd = subprocess.Popen(
-            [DAQD, '-d', 'sim', '-r', '200000', '-c', str(CHANNELS), '-t',
-             '--listen', f'unix:{usock}', '--socket', ctl, '-q', '--status-interval', '0'],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        wait_for(lambda: os.path.exists(usock) and os.path.exists(ctl), 10, 'the sockets')
+        daqd, usock, ctl = start_daqd(tmp, ['-r', '200000', '-c', str(CHANNELS)])
         daqctl(ctl, 'stop')
         cat = subprocess.Popen([DAQCAT, '--follow', '--verify', '-o', out, f'unix:{usock}'],
                                stderr=subprocess.PIPE, text=True)
