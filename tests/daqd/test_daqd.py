@@ -547,8 +547,11 @@ def case_recover(tmp):
         data = sorted(d for d in glob.glob(os.path.join(rec, '*.sigmf-data'))
                       if os.path.getsize(d) >= sb)
         check(data, f'{chans} channels: no recording')
-        with open(data[-1], 'ab') as f:
-            f.write(b'\x01' * (sb // 2 + 1))
+        # A kill may already have torn it; appending then could complete
+        # the sample again, so only tear a file that ends whole.
+        if os.path.getsize(data[-1]) % sb == 0:
+            with open(data[-1], 'ab') as f:
+                f.write(b'\x01' * (sb // 2 + 1))
         # ... and what a kill between creating a file and its metadata leaves.
         orphan = data[-1][:-len('.sigmf-data')] + '9.sigmf-data'
         open(orphan, 'wb').close()
