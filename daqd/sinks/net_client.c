@@ -185,13 +185,13 @@ static void client_detach_unit(struct net_sink *ns, struct client *c)
 void net_client_unbind(struct net_sink *ns, struct client *c, uint32_t reason)
 {
 	struct udaq_span sp = { 0 };
-	uint64_t base;
+	uint64_t base, from, behind;
 
 	client_detach_unit(ns, c);
 	/*
 	 * What the END will have to account for: the frames this client left
-	 * in the ring are its slowness; whatever the device produced or dropped
-	 * beyond them (end_sample) is the device's.
+	 * in the ring, or let the device overwrite, are its slowness; whatever
+	 * the device dropped beyond them (up to end_sample) is the device's.
 	 */
 	base = c->in_flight && c->verdict != V_NONE ? c->batch_end :
 	       (c->void_end > c->next_dev ? c->void_end : c->next_dev);
@@ -204,7 +204,15 @@ void net_client_unbind(struct net_sink *ns, struct client *c, uint32_t reason)
 		if (udaq_frame_parse(sp.data, sp.len, &fr) == 1)
 			c->frame_samples = fr.nsamples;
 	}
-	c->slow_end = base + sp.len / ns->stream->frame_len * c->frame_samples;
+	/*
+	 * The reader's cursor is where it last released (past a committed
+	 * batch, else at next_dev); everything from there to the device's
+	 * write position is this client's: what is still in the ring (len)
+	 * and what the device overwrote while it stalled (lost).
+	 */
+	from = c->in_flight && c->verdict == V_COMMIT ? c->batch_end : c->next_dev;
+	behind = from + (sp.lost + sp.len) / ns->stream->frame_len * c->frame_samples;
+	c->slow_end = behind > base ? behind : base;
 	c->end_total = atomic_load(&ns->stream->end_sample);
 	if (c->reader) {
 		udaq_reader_free(c->reader);

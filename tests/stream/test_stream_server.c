@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,6 +36,8 @@ struct cli {
 	struct dqs_request rq;
 	unsigned int pause_after_ms;	/* stop reading after this long ... */
 	unsigned int pause_ms;		/* ... for this long */
+	atomic_bool *hold;		/* or, if set, until it turns false */
+	atomic_bool paused;		/* it has stopped reading */
 	int rcvbuf;
 
 	int ret;
@@ -97,9 +100,14 @@ static void *cli_thread(void *arg)
 		} else {
 			break;
 		}
-		if (c->pause_ms && !paused && ms_now() - t0 >= c->pause_after_ms) {
+		if ((c->pause_ms || c->hold) && !paused && ms_now() - t0 >= c->pause_after_ms) {
 			paused = true;
-			usleep(c->pause_ms * 1000);
+			atomic_store(&c->paused, true);
+			if (c->hold)
+				while (atomic_load(c->hold))
+					usleep(10000);
+			else
+				usleep(c->pause_ms * 1000);
 		}
 	}
 	c->aborted = dqs_client_aborted(dc);
@@ -109,8 +117,11 @@ static void *cli_thread(void *arg)
 
 static void wait_clients(struct rig *r, unsigned int n)
 {
-	for (int i = 0; i < 500 && daqd_net_clients(r->net) != n; i++)
+	for (int i = 0; i < 1000 && daqd_net_clients(r->net) != n; i++)
 		usleep(10000);
+	if (daqd_net_clients(r->net) != n)
+		fail_msg("the sink has %u clients after 10 s, not %u",
+			 daqd_net_clients(r->net), n);
 }
 
 /* Wait until @n clients have sent their REQUEST (state "waiting" in status). */
@@ -127,7 +138,8 @@ static void wait_requests(struct rig *r, unsigned int n)
 				    !strcmp(json_object_get_string(state), "waiting"))
 					waiting++;
 		json_object_put(st);
-		if (waiting == n)
+		/* All of them: one that closed after the last END may linger a while. */
+		if (waiting == n && daqd_net_clients(r->net) == n)
 			return;
 		usleep(10000);
 	}
@@ -146,6 +158,33 @@ static void check_client(const struct cli *c, const char *name)
 			 (unsigned long long)c->v.bad_sequence, c->v.first_error);
 	if (c->v.samples == 0)
 		fail_msg("%s: received no samples", name);
+}
+
+/*
+ * Wait until the clients @cl have stopped reading and the device has
+ * written @bytes more since: more than their socket buffers can hold, so
+ * at a stop some of it is surely unsent, however slow the machine.
+ */
+static void wait_paused_behind(struct rig *r, struct cli *cl, int n, uint64_t bytes)
+{
+	struct udaq_digitizer_status st;
+	uint64_t from;
+
+	for (int i = 0; i < n; i++)
+		for (int k = 0; !atomic_load(&cl[i].paused); k++) {
+			if (k == 3000)
+				fail_msg("%s: client did not pause in 30 s", cl[i].addr);
+			usleep(10000);
+		}
+	assert_int_equal(rig_status(r, &st), 0);
+	from = st.wr_ptr;
+	for (int k = 0; st.wr_ptr - from < bytes; k++) {
+		if (k == 3000)
+			fail_msg("the device wrote %llu bytes in 30 s, not %llu",
+				 (unsigned long long)(st.wr_ptr - from), (unsigned long long)bytes);
+		usleep(10000);
+		assert_int_equal(rig_status(r, &st), 0);
+	}
 }
 
 /* Stream samples received plus stream samples announced missing. */
@@ -233,12 +272,14 @@ static void test_eight_clients(void **state)
 static void test_slow_client(void **state)
 {
 	/*
-	 * 8 channels x 500 kHz x 2 bytes = 8 MB/s into a 4 MiB ring: half a
-	 * second of slack for the others, a 2 s pause laps the slow one.
+	 * 8 channels x 500 kHz x 2 bytes = 8 MB/s into a 16 MiB ring: two
+	 * seconds of slack for the others; the slow one stops reading until
+	 * the device has lapped it.
 	 */
-	struct rig_config rc = { .sim_opts = "ring=4M,channels=8", .rate = 500000,
+	struct rig_config rc = { .sim_opts = "ring=16M,channels=8", .rate = 500000,
 				 .chan_mask = 0xff, .recorder = true };
 	struct udaq_digitizer_status st;
+	atomic_bool hold = true;
 	struct cli cl[3];
 	struct rig r;
 
@@ -250,13 +291,16 @@ static void test_slow_client(void **state)
 		cl[i].rq.decimation = 1;
 	}
 	cl[0].pause_after_ms = 300;
-	cl[0].pause_ms = 2000;
+	cl[0].hold = &hold;
 	cl[0].rcvbuf = 64 * 1024;
 	for (int i = 0; i < 3; i++)
 		pthread_create(&cl[i].th, NULL, cli_thread, &cl[i]);
 	wait_requests(&r, 3);
 	assert_int_equal(rig_start(&r), 0);
-	usleep(3000000);
+	/* The ring and the socket buffers past it: lapped, however slow the machine. */
+	wait_paused_behind(&r, cl, 1, (16u << 20) + (12u << 20));
+	atomic_store(&hold, false);
+	usleep(1000000);	/* reading again: it catches up over the gap */
 	rig_stop(&r);
 	for (int i = 0; i < 3; i++)
 		pthread_join(cl[i].th, NULL);
@@ -508,6 +552,7 @@ static void test_stop_while_stalled(void **state)
 {
 	struct rig_config rc = { .sim_opts = "ring=4M,channels=8", .rate = 500000,
 				 .chan_mask = 0xff };
+	atomic_bool hold = true;
 	struct cli cl[2];
 	struct rig r;
 
@@ -518,20 +563,32 @@ static void test_stop_while_stalled(void **state)
 		cl[i].addr = i ? r.tcp_addr : r.unix_addr;
 		cl[i].rq.decimation = 1;
 		cl[i].pause_after_ms = 200;
-		cl[i].pause_ms = 2500;
+		cl[i].hold = &hold;
 		cl[i].rcvbuf = 16 * 1024;
 	}
 	for (int i = 0; i < 2; i++)
 		pthread_create(&cl[i].th, NULL, cli_thread, &cl[i]);
 	wait_requests(&r, 2);
 	assert_int_equal(rig_start(&r), 0);
-	usleep(600000);
-	rig_stop(&r);	/* both clients are paused now */
+	/*
+	 * Stop only once both have stopped reading and the device has written
+	 * more than the largest socket buffers (TCP's 4 MiB send buffer
+	 * maximum plus the receive side) since: a slow machine must not let
+	 * them have read everything by the stop.
+	 */
+	wait_paused_behind(&r, cl, 2, 12u << 20);
+	rig_stop(&r);
+	atomic_store(&hold, false);
 	for (int i = 0; i < 2; i++)
 		pthread_join(cl[i].th, NULL);
 	check_client(&cl[0], "unix client stalled over the stop");
 	check_client(&cl[1], "tcp client stalled over the stop");
 	for (int i = 0; i < 2; i++) {
+		print_message("client %d: first %llu, %llu samples, %llu slow, %llu overflow, end %llu, %llu gaps\n", i,
+			      (unsigned long long)cl[i].first_index, (unsigned long long)cl[i].v.samples,
+			      (unsigned long long)cl[i].v.gap_samples[DQS_GAP_CLIENT_SLOW],
+			      (unsigned long long)cl[i].v.gap_samples[DQS_GAP_DEVICE_OVERFLOW],
+			      (unsigned long long)cl[i].end_sample, (unsigned long long)cl[i].v.gaps);
 		/* What they did not read is told as their loss, up to the device's end. */
 		assert_true(cl[i].v.samples + cl[i].v.gap_samples[DQS_GAP_CLIENT_SLOW] ==
 			    cl[i].end_sample - cl[i].first_index);
@@ -570,6 +627,8 @@ static void test_short_runs(void **state)
 		pthread_join(cl.th, NULL);
 		if (cl.ret)
 			fail_msg("run %d: %s", k, cl.err);
+		/* Gone from the sink before the next run's client counts as waiting. */
+		wait_clients(&r, 0);
 		assert_true(cl.got_hello && cl.got_end);
 		assert_int_equal(dqs_verify_errors(&cl.v), 0);
 		gaps = cl.v.gap_samples[DQS_GAP_CLIENT_SLOW] +
@@ -630,5 +689,8 @@ int main(void)
 		cmocka_unit_test(test_short_runs),
 	};
 
+	/* TEST_FILTER=test_short_runs runs one case (to repeat a rare failure). */
+	if (getenv("TEST_FILTER"))
+		cmocka_set_test_filter(getenv("TEST_FILTER"));
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
