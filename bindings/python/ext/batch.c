@@ -107,6 +107,33 @@ static PyObject *Batch_check(BatchObject *self, PyObject *unused)
 	Py_RETURN_TRUE;
 }
 
+/*
+ * numpy takes the buffer first; only when that fails (a released batch) does
+ * it call __array__, which must raise then rather than let numpy quietly
+ * make a 0-d object array of the batch.
+ */
+static PyObject *Batch_array(BatchObject *self, PyObject *args, PyObject *kw)
+{
+	static char *kwlist[] = { "dtype", "copy", NULL };
+	PyObject *dtype = Py_None, *copy = Py_None, *mv, *np, *out;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "|OO:__array__", kwlist, &dtype, &copy))
+		return NULL;
+	mv = PyMemoryView_FromObject((PyObject *)self);
+	if (!mv)
+		return NULL;
+	np = PyImport_ImportModule("numpy");
+	if (!np) {
+		Py_DECREF(mv);
+		return NULL;
+	}
+	out = PyObject_CallMethod(np, PyObject_IsTrue(copy) == 1 ? "array" : "asarray",
+				  "OO", mv, dtype);
+	Py_DECREF(np);
+	Py_DECREF(mv);
+	return out;
+}
+
 static PyObject *Batch_enter(BatchObject *self, PyObject *unused)
 {
 	return Py_NewRef(self);
@@ -307,6 +334,9 @@ static PyMethodDef Batch_methods[] = {
 	  "check()\n--\n\nAfter using the samples of a lossy reader's batch: True if the "
 	  "device has not overwritten them meanwhile, False if what was read may be "
 	  "torn (discard it). Readers the device waits for always get True." },
+	{ "__array__", (PyCFunction)(void (*)(void))Batch_array, METH_VARARGS | METH_KEYWORDS,
+	  "__array__(dtype=None, copy=None)\n--\n\nThe samples as a numpy array (a view "
+	  "unless copy or a dtype conversion asks otherwise); BufferError once released." },
 	{ "__enter__", (PyCFunction)Batch_enter, METH_NOARGS, "Return the batch." },
 	{ "__exit__", (PyCFunction)Batch_exit, METH_VARARGS, "Release the batch." },
 	{ NULL }

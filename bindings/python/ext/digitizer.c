@@ -170,6 +170,7 @@ static PyObject *Digitizer_configure(DigitizerObject *self, PyObject *args, PyOb
 	PyObject *rate = NULL, *chans = NULL, *mask = NULL, *fs = NULL, *pol = NULL,
 		 *thr = NULL, *tmo = NULL;
 	struct udaq_digitizer_config cfg = { 0 };
+	struct udaq_digitizer_status st;
 	int test = 0, freerun = 0, ret;
 	char msg[256];
 
@@ -195,6 +196,10 @@ static PyObject *Digitizer_configure(DigitizerObject *self, PyObject *args, PyOb
 		return NULL;
 	cfg.test_pattern = test;
 	cfg.freerun = freerun;
+	if (udaq_digitizer_status(self->dg, &st) == 0 && st.running) {
+		PyErr_SetString(PyExc_RuntimeError, "cannot configure while running: stop() first");
+		return NULL;
+	}
 	if (udaq_digitizer_config_check(self->dg, &cfg, msg, sizeof(msg))) {
 		PyErr_Format(PyExc_ValueError, "bad configuration: %s", msg);
 		return NULL;

@@ -280,8 +280,13 @@ static PyObject *reader_next(ReaderObject *self, double timeout_s, bool stop_ite
 	if (!reader_ok(self) || !pyudaq_digitizer_get(self->digitizer))
 		return NULL;
 	/* The batch handed out last is left behind (given back once unviewed). */
-	if (self->tail > self->head)
-		self->pending[(self->tail - 1) % PYUDAQ_PENDING].done = true;
+	if (self->tail > self->head) {
+		struct pyudaq_pending *last = &self->pending[(self->tail - 1) % PYUDAQ_PENDING];
+
+		last->done = true;
+		if (last->obj)
+			last->obj->released = true;
+	}
 	pyudaq_reader_flush(self);
 	if (self->tail - self->head == PYUDAQ_PENDING) {
 		PyErr_Format(PyExc_BufferError,
