@@ -9,6 +9,13 @@
 #include <errno.h>
 #include <string.h>
 
+/* int16 little-endian; the native code where it is that (numpy parses it faster). */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define I16LE_FORMAT	"h"
+#else
+#define I16LE_FORMAT	"<h"
+#endif
+
 BatchObject *pyudaq_batch_new(ReaderObject *rd, const struct udaq_frame *frames,
 			      size_t nframes, uint64_t lost_bytes, uint64_t lost_samples,
 			      uint64_t id)
@@ -200,7 +207,7 @@ static int Batch_getbuffer(BatchObject *self, Py_buffer *view, int flags)
 	view->len = (Py_ssize_t)n * ns * nchan * 2;
 	view->readonly = 1;
 	view->itemsize = 2;
-	view->format = (flags & PyBUF_FORMAT) ? "<h" : NULL;
+	view->format = (flags & PyBUF_FORMAT) ? (char *)I16LE_FORMAT : NULL;
 	view->ndim = contiguous ? 2 : 3;
 	view->shape = (flags & PyBUF_ND) ? self->shape : NULL;
 	view->strides = (flags & PyBUF_STRIDES) ? self->strides : NULL;

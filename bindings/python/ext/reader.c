@@ -202,6 +202,7 @@ static int reader_peek(ReaderObject *self, struct udaq_frame_batch *b, size_t *s
 		       double timeout_s, bool *ended)
 {
 	double deadline = timeout_s < 0 ? -1 : mono_s() + timeout_s;
+	bool idle = false;
 	int ret, run;
 
 	*ended = false;
@@ -222,16 +223,23 @@ static int reader_peek(ReaderObject *self, struct udaq_frame_batch *b, size_t *s
 			pyudaq_err(ret, "udaq_frame_batch_peek");
 			return -1;
 		}
-		run = running(self);
-		if (run < 0)
-			return -1;
-		if (!run) {
-			/* Stopped: what it wrote before stopping is visible now. */
-			ret = udaq_frame_batch_peek(self->rd, b);
-			if (ret > 0 && b->nframes > *skip)
-				return 1;
-			*ended = true;
-			return 0;
+		/*
+		 * The device's status is read only when a wait timed out (a
+		 * stopped device raises nothing): reading it takes the register
+		 * model's lock, which a busy consumer should not keep taking.
+		 */
+		if (idle) {
+			run = running(self);
+			if (run < 0)
+				return -1;
+			if (!run) {
+				/* Stopped: what it wrote before stopping is visible now. */
+				ret = udaq_frame_batch_peek(self->rd, b);
+				if (ret > 0 && b->nframes > *skip)
+					return 1;
+				*ended = true;
+				return 0;
+			}
 		}
 		{
 			double left = deadline < 0 ? WAIT_SLICE_MS : (deadline - mono_s()) * 1000;
@@ -240,6 +248,7 @@ static int reader_peek(ReaderObject *self, struct udaq_frame_batch *b, size_t *s
 			if (deadline >= 0 && left <= 0)
 				return 0;
 			ret = pyudaq_digitizer_wait(self->digitizer, ms);
+			idle = ret == 0;
 		}
 		if (PyErr_CheckSignals())
 			return -1;
