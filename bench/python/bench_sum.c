@@ -20,21 +20,9 @@
 #include <uio_daq/digitizer.h>
 #include <uio_daq/uio_daq.h>
 
+#include "../bench_util.h"
+
 #define SPEC	"sim:ring=16M,chunk=1M"
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what, int ret)
-{
-	fprintf(stderr, "bench_sum: %s failed: %d\n", what, ret);
-	exit(1);
-}
 
 static unsigned long arg(const char *s, const char *name)
 {

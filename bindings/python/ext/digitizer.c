@@ -216,55 +216,44 @@ static PyObject *Digitizer_configure(DigitizerObject *self, PyObject *args, PyOb
 
 /* ---- start, stop, reset, wait ------------------------------------------------ */
 
-static PyObject *Digitizer_start(DigitizerObject *self, PyObject *unused)
+/* Run @call on the digitizer with the GIL released; its error, as @what's. */
+static PyObject *control_call(DigitizerObject *self, int (*call)(struct udaq_digitizer *),
+			      const char *what)
 {
 	int ret;
 
 	if (!pyudaq_digitizer_get(self))
 		return NULL;
 	Py_BEGIN_ALLOW_THREADS
-	ret = udaq_digitizer_start(self->dg);
+	ret = call(self->dg);
 	Py_END_ALLOW_THREADS
-	if (ret == -EBUSY) {
+	if (call == udaq_digitizer_start && ret == -EBUSY) {
 		PyErr_SetString(PyExc_RuntimeError, "the digitizer is already running");
 		return NULL;
 	}
-	if (ret == -EINVAL) {
+	if (call == udaq_digitizer_start && ret == -EINVAL) {
 		PyErr_SetString(PyExc_RuntimeError,
 				"cannot start: configure() first (or the device refused the configuration)");
 		return NULL;
 	}
 	if (ret)
-		return pyudaq_err(ret, "udaq_digitizer_start");
+		return pyudaq_err(ret, what);
 	Py_RETURN_NONE;
+}
+
+static PyObject *Digitizer_start(DigitizerObject *self, PyObject *unused)
+{
+	return control_call(self, udaq_digitizer_start, "udaq_digitizer_start");
 }
 
 static PyObject *Digitizer_stop(DigitizerObject *self, PyObject *unused)
 {
-	int ret;
-
-	if (!pyudaq_digitizer_get(self))
-		return NULL;
-	Py_BEGIN_ALLOW_THREADS
-	ret = udaq_digitizer_stop(self->dg);
-	Py_END_ALLOW_THREADS
-	if (ret)
-		return pyudaq_err(ret, "udaq_digitizer_stop");
-	Py_RETURN_NONE;
+	return control_call(self, udaq_digitizer_stop, "udaq_digitizer_stop");
 }
 
 static PyObject *Digitizer_reset(DigitizerObject *self, PyObject *unused)
 {
-	int ret;
-
-	if (!pyudaq_digitizer_get(self))
-		return NULL;
-	Py_BEGIN_ALLOW_THREADS
-	ret = udaq_digitizer_reset(self->dg);
-	Py_END_ALLOW_THREADS
-	if (ret)
-		return pyudaq_err(ret, "udaq_digitizer_reset");
-	Py_RETURN_NONE;
+	return control_call(self, udaq_digitizer_reset, "udaq_digitizer_reset");
 }
 
 int pyudaq_digitizer_wait(DigitizerObject *d, int timeout_ms)
