@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import uio_daq
+from uio_daq.control import Control
 
 
 def verify(batch, channels):
@@ -68,6 +69,15 @@ def daqd():
         wait_for(lambda: p.poll() is not None or (os.path.exists(usock) and os.path.exists(ctl)),
                  30, "daqd's sockets")
         assert p.poll() is None, p.stderr.read()
+
+        def answers():      # the socket file exists from bind(), before listen()
+            try:
+                with Control(ctl, timeout=5) as c:
+                    return c.status()["ok"]
+            except ConnectionRefusedError:
+                return False
+
+        wait_for(answers, 30, "daqd's control socket")
         return p, usock, ctl
 
     start.tmp = tmp

@@ -26,7 +26,10 @@ def test_device_drops_under_the_stop_policy(sim):
         gaps = 0
         expect = 0
         seq = -1
-        for n, b in enumerate(rd):
+        stalls = 0
+        waiting = False     # for the gap of the last stall
+        since = 0           # batches since it came
+        for b in rd:
             verify(b, CH)
             assert b.first_sample == expect + b.lost_samples
             assert b.lost_samples == (b.seq - seq - 1) * 256
@@ -36,10 +39,16 @@ def test_device_drops_under_the_stop_policy(sim):
             got += b.nsamples
             expect = b.first_sample + b.nsamples
             seq = b.seq + b.nframes - 1
-            if n in (10, 40, 70):
-                time.sleep(0.2)     # 200 ms at 8 MB/s: the 64K ring overflows
-            if n == 100:
-                dg.stop()
+            if waiting and b.lost_samples:
+                waiting, since = False, 0
+            since += 1
+            if not waiting and since == 20:
+                if stalls == 3:
+                    dg.stop()       # drained, then the loop ends
+                else:
+                    stalls += 1
+                    waiting = True
+                    time.sleep(0.2)     # 200 ms at 8 MB/s: the 64K ring overflows
         st = dg.status()
         assert gaps >= 3
         assert got == st["frames"] * 256
