@@ -2,7 +2,8 @@
 """The Python bindings against the C library on the same simulator.
 
 (1) Rate: a Python consumer that sums every sample of every batch with
-numpy (np.asarray(batch).sum()) against bench_sum, the same consumer in C;
+numpy (np.asarray(batch), each frame summed in int32, then the frames)
+against bench_sum, the same consumer in C;
 freerun, stop policy, lossless reader, so the rate is what the consumer
 takes. Alternating rounds, the median. Target: Python >= 0.9 x C.
 (2) Per-batch overhead of the binding: a ring full of tiny frames (16
@@ -39,6 +40,7 @@ def open_sim(frame_samples, channels):
 
 def python_rate(seconds, frame_samples, channels, max_frames):
     """MiB/s the device delivered to a numpy consumer summing every sample."""
+    assert frame_samples * channels <= 65536      # a frame's sum fits int32
     total = 0
     dev, dg = open_sim(frame_samples, channels)
     with dev, dg, uio_daq.Reader(dg, max_frames=max_frames) as rd:
@@ -46,7 +48,12 @@ def python_rate(seconds, frame_samples, channels, max_frames):
         w0 = dg.status()["wr_ptr"]
         t0 = time.monotonic()
         for b in rd:
-            total += int(np.asarray(b).sum())   # int16 sums in int64 (numpy default)
+            # per frame in int32 (8192 x 8 samples of 16 bits cannot overflow
+            # it), then the frames' sums: exact, and twice as fast in numpy
+            # as a sum into int64 straight from int16
+            x = np.asarray(b).reshape(b.nframes, -1)
+            total += int(x.sum(axis=1, dtype=np.int32).sum(dtype=np.int64))
+            x = None
             if time.monotonic() - t0 >= seconds:
                 break
         t1 = time.monotonic()
@@ -103,7 +110,7 @@ def main():
           f"up to {MAX_FRAMES} per batch, freerun, stop policy; median of {ROUNDS} "
           f"alternating {SECONDS} s rounds)")
     print(f"  C consumer (sum of every sample):            {c_rate:8.1f} MiB/s")
-    print(f"  Python consumer (np.asarray(batch).sum()):   {py_rate:8.1f} MiB/s  "
+    print(f"  Python consumer (numpy sum of np.asarray):   {py_rate:8.1f} MiB/s  "
           f"ratio {ratio:.3f} (target >= {TARGET:.2f}): {'PASS' if ratio >= TARGET else 'MISS'}")
     print(f"  per batch, reading back a full ring of {n} one-frame batches (16 samples, "
           f"device stopped; best of {ROUNDS}):")
