@@ -228,3 +228,54 @@ def test_the_gil_is_released_while_waiting(sim):
         during = [t for t in ticks if t0 < t < t1]
         assert t1 - t0 > 0.1
         assert len(during) >= 5, (len(during), t1 - t0)
+
+
+def test_one_thread_at_a_time_in_a_reader(sim):
+    dev, dg = sim("sim:ring=1M", sample_rate=1000, channels=[0], frame_samples=1000,
+                  test_pattern=True)
+    with uio_daq.Reader(dg) as rd:
+        dg.start()
+        got = []
+        th = threading.Thread(target=lambda: got.append(rd.next_batch(timeout=30)))
+        th.start()
+        try:
+            deadline = time.monotonic() + 30
+            while True:         # until the thread is inside, waiting
+                try:
+                    rd.next_batch(timeout=0)
+                except RuntimeError as e:
+                    assert "another thread" in str(e)
+                    break
+                assert time.monotonic() < deadline
+                time.sleep(0.001)
+            with pytest.raises(RuntimeError, match="another thread"):
+                rd.close()
+        finally:
+            th.join()
+        assert got and got[0] is not None
+        got = None
+
+
+def test_a_signal_interrupts_the_wait(sim):
+    import signal
+
+    class Interrupted(Exception):
+        pass
+
+    def handler(signum, frame):
+        raise Interrupted
+
+    dev, dg = sim("sim:ring=1M", sample_rate=1000, channels=[0], frame_samples=1000,
+                  test_pattern=True)
+    old = signal.signal(signal.SIGALRM, handler)
+    try:
+        with uio_daq.Reader(dg) as rd:
+            dg.start()
+            rd.next_batch(timeout=30)           # the first frame: 1 s at 1 kHz
+            signal.setitimer(signal.ITIMER_REAL, 0.1)
+            with pytest.raises(Interrupted):    # not the batch a second later
+                rd.next_batch(timeout=30)       # the next: another second
+            assert rd.next_batch(timeout=30) is not None    # still usable
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)

@@ -65,6 +65,7 @@ typedef struct {
 	size_t max_lag;
 	struct pyudaq_pending pending[PYUDAQ_PENDING];
 	uint64_t head, tail;	/* pending[head..tail) mod PYUDAQ_PENDING */
+	bool busy;		/* a thread is in next_batch() (it may wait) */
 	bool know_next;		/* next_sample is meaningful */
 	uint64_t next_sample;	/* device index past the last batch */
 	uint64_t batches;

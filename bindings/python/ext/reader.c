@@ -126,6 +126,11 @@ static int reader_close(ReaderObject *self)
 
 	if (!self->rd)
 		return 0;
+	if (self->busy) {
+		PyErr_SetString(PyExc_RuntimeError,
+				"cannot close a Reader while another thread waits in it");
+		return -1;
+	}
 	for (i = self->head; i < self->tail; i++) {
 		struct pyudaq_pending *p = &self->pending[i % PYUDAQ_PENDING];
 
@@ -276,7 +281,7 @@ static size_t batch_cut(const struct udaq_frame *f, size_t n, size_t max)
 }
 
 /* next batch; @stop_iter: NULL without an exception (StopIteration) at the end. */
-static PyObject *reader_next(ReaderObject *self, double timeout_s, bool stop_iter)
+static PyObject *reader_next_locked(ReaderObject *self, double timeout_s, bool stop_iter)
 {
 	struct udaq_frame frames_stack[64], *frames = frames_stack;
 	struct udaq_frame_batch b = { 0 };
@@ -355,6 +360,22 @@ out:
 	if (ret == 0)
 		Py_RETURN_NONE;
 	return (PyObject *)batch;
+}
+
+/* One thread at a time in a reader: the wait in it releases the GIL. */
+static PyObject *reader_next(ReaderObject *self, double timeout_s, bool stop_iter)
+{
+	PyObject *ret;
+
+	if (self->busy) {
+		PyErr_SetString(PyExc_RuntimeError,
+				"another thread is reading from this Reader: use one reader per thread");
+		return NULL;
+	}
+	self->busy = true;
+	ret = reader_next_locked(self, timeout_s, stop_iter);
+	self->busy = false;
+	return ret;
 }
 
 static PyObject *Reader_next_batch(ReaderObject *self, PyObject *args, PyObject *kw)
