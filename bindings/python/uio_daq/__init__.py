@@ -13,12 +13,14 @@ process; a :class:`Batch` of frames exposes the buffer protocol, so
         dg.configure(sample_rate=1_000_000, channels=[0, 1], test_pattern=True)
         with uio_daq.Reader(dg) as rd:
             dg.start()
-            for batch in rd:                  # releases the previous batch
+            for batch in rd:                  # leaves the previous batch behind
                 x = np.asarray(batch)         # (samples, 2) int16, no copy
                 print(batch.first_sample, batch.lost_samples, x.mean(axis=0))
                 if batch.first_sample > 10_000_000:
-                    del x
                     dg.stop()                 # iteration ends once drained
+
+A batch goes back to the ring once released and no view of it is alive;
+releasing it while a view lives raises BufferError (see help(Batch)).
 
 Modules: :mod:`uio_daq.stream` (daqd's network stream),
 :mod:`uio_daq.control` (daqd's control socket), :mod:`uio_daq.sigmf`
