@@ -214,6 +214,7 @@ static int Batch_getbuffer(BatchObject *self, Py_buffer *view, int flags)
 	view->suboffsets = NULL;
 	view->internal = NULL;
 	self->exports++;
+	pyudaq_digitizer_view(self->reader->digitizer, +1);
 	return 0;
 }
 
@@ -221,6 +222,7 @@ static void Batch_releasebuffer(BatchObject *self, Py_buffer *view)
 {
 	if (--self->exports == 0 && self->released && !self->returned)
 		pyudaq_reader_flush(self->reader);
+	pyudaq_digitizer_view(self->reader->digitizer, -1);
 }
 
 static PyBufferProcs Batch_as_buffer = {

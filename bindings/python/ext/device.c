@@ -60,7 +60,7 @@ static int Device_init(DeviceObject *self, PyObject *args, PyObject *kw)
 	if (!PyArg_ParseTupleAndKeywords(args, kw, "s|$zz:Device", kwlist,
 					 &spec, &sysfs_root, &dev_root))
 		return -1;
-	if (self->dev) {
+	if (self->dev || self->closing) {
 		PyErr_SetString(PyExc_RuntimeError, "Device is already open");
 		return -1;
 	}
@@ -103,9 +103,16 @@ static void device_close(DeviceObject *self)
 	self->ctx = NULL;
 }
 
+void pyudaq_device_view(DeviceObject *dev, int delta)
+{
+	dev->views += delta;
+	if (dev->views == 0 && dev->closing && !dev->users)
+		device_close(dev);
+}
+
 static void Device_dealloc(DeviceObject *self)
 {
-	/* Digitizers hold a reference: none is left when this runs. */
+	/* Digitizers (and so views) hold a reference: none is left now. */
 	device_close(self);
 	Py_XDECREF(self->spec);
 	Py_TYPE(self)->tp_free((PyObject *)self);
@@ -113,7 +120,7 @@ static void Device_dealloc(DeviceObject *self)
 
 static int device_ok(DeviceObject *self)
 {
-	if (!self->dev) {
+	if (!self->dev || self->closing) {
 		PyErr_SetString(PyExc_ValueError, "I/O operation on a closed Device");
 		return 0;
 	}
@@ -128,7 +135,10 @@ static PyObject *Device_close(DeviceObject *self, PyObject *unused)
 			     self->users);
 		return NULL;
 	}
-	device_close(self);
+	/* Views of batches outlive it: their maps go when the last one does. */
+	self->closing = true;
+	if (!self->views)
+		device_close(self);
 	Py_RETURN_NONE;
 }
 
@@ -186,12 +196,12 @@ static PyObject *Device_get_num_maps(DeviceObject *self, void *c)
 
 static PyObject *Device_get_closed(DeviceObject *self, void *c)
 {
-	return PyBool_FromLong(!self->dev);
+	return PyBool_FromLong(!self->dev || self->closing);
 }
 
 static PyObject *Device_repr(DeviceObject *self)
 {
-	if (!self->dev)
+	if (!self->dev || self->closing)
 		return PyUnicode_FromString("<uio_daq.Device closed>");
 	return PyUnicode_FromFormat("<uio_daq.Device %R name=%s devname=%s>",
 				    self->spec, udaq_dev_name(self->dev),
@@ -201,6 +211,7 @@ static PyObject *Device_repr(DeviceObject *self)
 static PyMethodDef Device_methods[] = {
 	{ "close", (PyCFunction)Device_close, METH_NOARGS,
 	  "close()\n--\n\nClose the device (its digitizers must be closed first). "
+	  "Arrays still viewing a batch keep the ring mapped until they die. "
 	  "Closing twice is a no-op." },
 	{ "__enter__", (PyCFunction)Device_enter, METH_NOARGS, "Return the device." },
 	{ "__exit__", (PyCFunction)Device_exit, METH_VARARGS, "Close the device." },

@@ -7,8 +7,10 @@
 
 struct udaq_digitizer *pyudaq_digitizer_get(DigitizerObject *d)
 {
-	if (!d->dg)
+	if (!d->dg || d->closing) {
 		PyErr_SetString(PyExc_ValueError, "operation on a closed Digitizer");
+		return NULL;
+	}
 	return d->dg;
 }
 
@@ -21,11 +23,11 @@ static int Digitizer_init(DigitizerObject *self, PyObject *args, PyObject *kw)
 	if (!PyArg_ParseTupleAndKeywords(args, kw, "O!:Digitizer", kwlist,
 					 &Device_Type, &dev))
 		return -1;
-	if (self->dg) {
+	if (self->dg || self->closing) {
 		PyErr_SetString(PyExc_RuntimeError, "Digitizer is already open");
 		return -1;
 	}
-	if (!dev->dev) {
+	if (!dev->dev || dev->closing) {
 		PyErr_SetString(PyExc_ValueError, "the Device is closed");
 		return -1;
 	}
@@ -51,7 +53,8 @@ static int Digitizer_init(DigitizerObject *self, PyObject *args, PyObject *kw)
 	return 0;
 }
 
-static void digitizer_close(DigitizerObject *self)
+/* Free the driver (the edu driver unmaps its ring then). */
+static void digitizer_free(DigitizerObject *self)
 {
 	if (!self->dg)
 		return;
@@ -59,12 +62,32 @@ static void digitizer_close(DigitizerObject *self)
 	udaq_digitizer_close(self->dg);
 	Py_END_ALLOW_THREADS
 	self->dg = NULL;
+}
+
+/* Closed for its user; the driver goes once no view of its ring is left. */
+static void digitizer_close(DigitizerObject *self)
+{
+	if (!self->dg || self->closing)
+		return;
+	self->closing = true;
 	self->device->users--;
+	if (!self->views)
+		digitizer_free(self);
+}
+
+void pyudaq_digitizer_view(DigitizerObject *d, int delta)
+{
+	d->views += delta;
+	if (d->views == 0 && d->closing)
+		digitizer_free(d);
+	pyudaq_device_view(d->device, delta);
 }
 
 static void Digitizer_dealloc(DigitizerObject *self)
 {
-	digitizer_close(self);	/* readers hold a reference: none left */
+	/* Readers and views hold a reference: none is left now. */
+	digitizer_close(self);
+	digitizer_free(self);
 	if (self->wait_lock)
 		PyThread_free_lock(self->wait_lock);
 	Py_XDECREF(self->device);
@@ -92,7 +115,7 @@ static PyObject *Digitizer_enter(DigitizerObject *self, PyObject *unused)
 
 static PyObject *Digitizer_exit(DigitizerObject *self, PyObject *args)
 {
-	if (self->dg) {
+	if (self->dg && !self->closing) {
 		Py_BEGIN_ALLOW_THREADS
 		udaq_digitizer_stop(self->dg);
 		Py_END_ALLOW_THREADS
@@ -375,7 +398,7 @@ static PyObject *Digitizer_get_device(DigitizerObject *self, void *c)
 
 static PyObject *Digitizer_get_closed(DigitizerObject *self, void *c)
 {
-	return PyBool_FromLong(!self->dg);
+	return PyBool_FromLong(!self->dg || self->closing);
 }
 
 static PyMethodDef Digitizer_methods[] = {

@@ -23,7 +23,9 @@ typedef struct {
 	struct udaq_ctx *ctx;
 	struct udaq_dev *dev;
 	PyObject *spec;		/* str */
-	Py_ssize_t users;	/* open digitizers on it */
+	Py_ssize_t users;	/* digitizers on it not closed by their user */
+	Py_ssize_t views;	/* live buffer views into its maps */
+	bool closing;		/* closed by its user; unmapped once views is 0 */
 } DeviceObject;
 
 /* A digitizer bound to a device (digitizer.c). */
@@ -33,6 +35,8 @@ typedef struct {
 	struct udaq_digitizer *dg;
 	PyThread_type_lock wait_lock;	/* udaq_digitizer_wait is one thread */
 	Py_ssize_t users;	/* open readers */
+	Py_ssize_t views;	/* live buffer views into its ring */
+	bool closing;		/* closed by its user; freed once views is 0 */
 } DigitizerObject;
 
 struct BatchObject;
@@ -109,9 +113,17 @@ void pyudaq_reader_flush(ReaderObject *rd);
 /* reader.c: the pending entry of @id, or NULL once given back. */
 struct pyudaq_pending *pyudaq_reader_pending(ReaderObject *rd, uint64_t id);
 
+/* device.c: a view into @dev's maps appeared / went (unmaps a closed one). */
+void pyudaq_device_view(DeviceObject *dev, int delta);
+
 /* device.c: list_devices() */
 PyObject *pyudaq_list_devices(PyObject *mod, PyObject *args, PyObject *kw);
 
+/*
+ * digitizer.c: a view into @d's ring appeared / went; a closed digitizer
+ * (then a closed device) is freed with its last one.
+ */
+void pyudaq_digitizer_view(DigitizerObject *d, int delta);
 /* digitizer.c: wait with the GIL released (one waiter at a time). */
 int pyudaq_digitizer_wait(DigitizerObject *d, int timeout_ms);
 /* digitizer.c: raise if closed; return the handle. */

@@ -120,26 +120,19 @@ static void drop_pending(ReaderObject *self, bool overrun)
 	}
 }
 
+/*
+ * Views of its batches may outlive the reader: the device no longer waits
+ * for their samples, but the ring stays mapped while they live (the device
+ * object unmaps it only after the last one).
+ */
 static int reader_close(ReaderObject *self)
 {
-	uint64_t i;
-
 	if (!self->rd)
 		return 0;
 	if (self->busy) {
 		PyErr_SetString(PyExc_RuntimeError,
 				"cannot close a Reader while another thread waits in it");
 		return -1;
-	}
-	for (i = self->head; i < self->tail; i++) {
-		struct pyudaq_pending *p = &self->pending[i % PYUDAQ_PENDING];
-
-		if (p->obj && p->obj->exports) {
-			PyErr_Format(PyExc_BufferError,
-				     "cannot close a Reader while %zd view(s) of its batch exist",
-				     p->obj->exports);
-			return -1;
-		}
 	}
 	drop_pending(self, false);
 	udaq_reader_free(self->rd);
@@ -449,8 +442,9 @@ static PyMethodDef Reader_methods[] = {
 	  "stops). Returns None on timeout, or when the digitizer is stopped and "
 	  "everything it wrote has been read." },
 	{ "close", (PyCFunction)Reader_close, METH_NOARGS,
-	  "close()\n--\n\nFree the reader (its batch must have no live view); the device "
-	  "is no longer held by it." },
+	  "close()\n--\n\nFree the reader: the device is no longer held by it. Its "
+	  "batches are given up: arrays still viewing them stay readable (the ring "
+	  "stays mapped while they live), but the device may overwrite what they show." },
 	{ "__enter__", (PyCFunction)Reader_enter, METH_NOARGS, "Return the reader." },
 	{ "__exit__", (PyCFunction)Reader_exit, METH_VARARGS, "Close the reader." },
 	{ NULL }
