@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Devices, digitizers and their lifetimes: open by spec, list, configure,
 start/stop/status, context managers, close order."""
+import json
 import os
+import subprocess
 import tempfile
 
 import pytest
@@ -113,6 +115,15 @@ def test_list_devices_on_a_fake_tree():
         assert d["maps"] == [{"index": 0, "name": "regs", "addr": 0xFE000000,
                               "size": 0x1000, "offset": 0}]
         assert d["pci"] is None
+        # a broken entry is listed too, and the list is lsdaq --json's
+        os.makedirs(os.path.join(sysfs, "class", "uio", "uio4"))
+        devs = uio_daq.list_devices(sysfs_root=sysfs, dev_root=dev)
+        assert [d["devname"] for d in devs] == ["uio3", "uio4"]
+        assert devs[1]["error"]["code"] == "ENOENT" and devs[1]["error"]["message"]
+        env = dict(os.environ, UIO_DAQ_SYSFS_ROOT=sysfs, UIO_DAQ_DEV_ROOT=dev)
+        r = subprocess.run([os.environ["LSDAQ"], "--json"], env=env, capture_output=True,
+                           text=True, timeout=60)
+        assert json.loads(r.stdout)["devices"] == devs
 
 
 def test_library_version():

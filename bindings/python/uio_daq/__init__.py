@@ -29,6 +29,8 @@ Modules: :mod:`uio_daq.stream` (daqd's network stream),
 
 import numpy as _np
 
+import errno as _errno
+
 from ._uio_daq import (  # noqa: F401  (the public names)
     FLAG_GAP,
     FLAG_LAST,
@@ -39,13 +41,31 @@ from ._uio_daq import (  # noqa: F401  (the public names)
     Digitizer,
     Reader,
     library_version,
-    list_devices,
 )
+from ._uio_daq import list_devices as _list_devices
 
 __all__ = [
     "Batch", "Device", "Digitizer", "Reader", "list_devices", "library_version",
     "test_pattern", "FLAG_GAP", "FLAG_LAST", "FLAG_TEST", "SIM_FAULT_OVERFLOW",
 ]
+
+def list_devices(*, sysfs_root=None, dev_root=None):
+    """The UIO devices found, as `lsdaq --json` lists them under "devices".
+
+    A list of dicts: index, devname, node, name, version, pci (None, or
+    address, id, vendor, device, vendor_name, device_name), maps (index,
+    name, addr, size, offset) and error (None, or code, errno and message
+    for an entry whose sysfs files are missing or malformed). Empty when no
+    UIO support is loaded. The roots default to $UIO_DAQ_SYSFS_ROOT or
+    /sys and $UIO_DAQ_DEV_ROOT or /dev.
+    """
+    devs = _list_devices(sysfs_root=sysfs_root, dev_root=dev_root)
+    for d in devs:
+        e = d["error"]
+        if e is not None:
+            d["error"] = {"code": _errno.errorcode.get(e["errno"], str(e["errno"])), **e}
+    return devs
+
 
 _TEST_MULT = _np.uint64(0x9E3779B97F4A7C15)
 
