@@ -54,8 +54,7 @@ PyMODINIT_FUNC PyInit__uio_daq(void)
 	    add_type(m, &StreamClient_Type, "StreamClient") ||
 	    PyModule_AddIntConstant(m, "FLAG_GAP", UDAQ_FRAME_FLAG_GAP) ||
 	    PyModule_AddIntConstant(m, "FLAG_TEST", UDAQ_FRAME_FLAG_TEST) ||
-	    PyModule_AddIntConstant(m, "FLAG_LAST", UDAQ_FRAME_FLAG_LAST) ||
-	    PyModule_AddIntConstant(m, "SIM_FAULT_OVERFLOW", 1 << 2)) {
+	    PyModule_AddIntConstant(m, "FLAG_LAST", UDAQ_FRAME_FLAG_LAST)) {
 		Py_DECREF(m);
 		return NULL;
 	}

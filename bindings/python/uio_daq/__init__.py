@@ -35,7 +35,6 @@ from ._uio_daq import (  # noqa: F401  (the public names)
     FLAG_GAP,
     FLAG_LAST,
     FLAG_TEST,
-    SIM_FAULT_OVERFLOW,
     Batch,
     Device,
     Digitizer,
@@ -46,7 +45,7 @@ from ._uio_daq import list_devices as _list_devices
 
 __all__ = [
     "Batch", "Device", "Digitizer", "Reader", "list_devices", "library_version",
-    "test_pattern", "FLAG_GAP", "FLAG_LAST", "FLAG_TEST", "SIM_FAULT_OVERFLOW",
+    "test_pattern", "FLAG_GAP", "FLAG_LAST", "FLAG_TEST",
 ]
 
 def list_devices(*, sysfs_root=None, dev_root=None):

@@ -5,7 +5,6 @@ from typing import Any, Iterator, Literal, Optional, Sequence
 FLAG_GAP: int
 FLAG_TEST: int
 FLAG_LAST: int
-SIM_FAULT_OVERFLOW: int
 
 def list_devices(*, sysfs_root: Optional[str] = ..., dev_root: Optional[str] = ...) -> list[dict[str, Any]]: ...
 def library_version() -> str: ...
