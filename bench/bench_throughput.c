@@ -19,25 +19,13 @@
 #include <uio_daq/digitizer.h>
 #include <uio_daq/uio_daq.h>
 
+#include "bench_util.h"
+
 #define SPEC		"sim:ring=16M,chunk=1M"
 #define SECONDS		1.0
 #define ROUNDS		3
 #define TARGET		0.9
 #define PIECE		(256u * 1024u)
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what, int ret)
-{
-	fprintf(stderr, "bench_throughput: %s failed: %d\n", what, ret);
-	exit(1);
-}
 
 /* Sum every 64-bit word: the consumer really touches every byte. */
 static uint64_t touch(const void *p, size_t len)

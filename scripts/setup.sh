@@ -31,7 +31,7 @@ fi
 
 pkgs="gcc make pkgconf meson ninja-build libpci-dev pci.ids libjson-c-dev libinih-dev
 libsystemd-dev libcmocka-dev python3-numpy python3-jsonschema util-linux systemd
-groff-base"
+groff-base python3-dev python3-pytest python3-matplotlib"
 kpkgs="qemu-system-x86 busybox-static cpio xz-utils zstd kmod sparse
 linux-image-amd64 linux-headers-amd64 linux-source-6.1"
 
