@@ -14,9 +14,11 @@ import uio_daq
 from uio_daq.control import Control
 
 
-def verify(batch, channels):
-    """Assert every sample of @batch is the test pattern at its index."""
-    x = np.asarray(batch)
+def verify(batch, channels, x=None):
+    """Assert every sample of @batch (or of @x, a copy of it) is the test
+    pattern at its index."""
+    if x is None:
+        x = np.asarray(batch)
     if x.ndim == 3:
         x = x.reshape(-1, x.shape[2])
     exp = uio_daq.test_pattern(batch.first_sample, x.shape[0], channels)

@@ -199,8 +199,9 @@ def test_lossy_reader_check_and_overwritten(sim):
                   test_pattern=True, freerun=True, policy="overwrite")
     with uio_daq.Reader(dg, lossy=True) as rd:
         dg.start()
+        # (Not checked here: a free-running device may lap a 256 KiB ring
+        # before the check on a busy machine.)
         b = rd.next_batch(timeout=10)
-        assert b.check()
         first_end = b.first_sample + b.nsamples
         w0 = dg.status()["wr_ptr"]
         while dg.status()["wr_ptr"] - w0 < 4 * dg.caps["ring_size"]:
@@ -211,8 +212,10 @@ def test_lossy_reader_check_and_overwritten(sim):
         assert nb.lost_samples > 0
         assert nb.first_sample == first_end + nb.lost_samples
         assert rd.lost_bytes > 0
+        # Copy, then check: the check vouches for what was read before it.
+        x = np.array(nb)
         if nb.check():
-            verify(nb, CH)
+            verify(nb, CH, x)
 
 
 def test_next_batch_timeout_and_end(sim):
