@@ -28,6 +28,7 @@
 #include "privdrop.h"
 #include "recorder.h"
 #include "stdout_sink.h"
+#include "trigger.h"
 #include "stream_server.h"
 
 #define TICK_MS		250
@@ -148,6 +149,15 @@ static int create_sinks(struct daqd *d)
 			return ret;
 		}
 		d->stdout_sink = d->sinks[d->nsinks++];
+	}
+	for (size_t i = 0; i < d->cfg.ntriggers; i++) {
+		ret = daqd_trigger_new(&d->cfg, &d->cfg.triggers[i], &d->sinks[d->nsinks],
+				       err, sizeof(err));
+		if (ret) {
+			daqd_log(DAQD_LOG_ERR, "%s", err);
+			return ret;
+		}
+		d->nsinks++;
 	}
 	if (d->cfg.listen) {
 		ret = daqd_net_new_list(d->cfg.listen, d->cfg.max_clients,
