@@ -446,7 +446,7 @@ static int step(struct trigger *t)
 	}
 	if (t->scan_pos < t->span.pos)
 		t->scan_pos = t->span.pos;	/* scanned past: shows as a jump */
-	while (!atomic_load(&t->done) && t->scan_pos + fl <= t->span.pos + t->span.len) {
+	while (t->scan_pos + fl <= t->span.pos + t->span.len) {
 		uint64_t n;
 
 		ret = frame_at(t, t->scan_pos, &fr);
