@@ -481,7 +481,7 @@ int daqd_config_set(struct daqd_config *cfg, const char *section,
 
 /* ---- [trigger] sections and --trigger (docs/triggers.md) ---------------- */
 
-static const char *const trigger_keys[] = {
+static const char *const trigger_keys[] = { /* bit k of daqd_trigger_cfg.seen */
 	"name", "channel", "condition", "level", "level2", "hysteresis", "pre", "post",
 	"holdoff", "max_rate", "mode", "dir",
 };
