@@ -190,3 +190,28 @@ uint64_t daqd_sink_count_end(struct daqd_sink *sink, uint64_t next)
 	/* Lost at the very end: no later sample shows the jump. */
 	return end > next ? daqd_sink_count_gap(sink, next, end) : 0;
 }
+
+int daqd_sink_spawn(struct daqd_sink *sink, pthread_t *thread, bool *running,
+		    void *(*fn)(void *), void *arg, struct udaq_reader **reader)
+{
+	int ret = pthread_create(thread, NULL, fn, arg);
+
+	if (ret) {
+		udaq_reader_free(*reader);
+		*reader = NULL;
+		daqd_sink_fail(sink, -ret, "cannot start the %s thread: %s", sink->ops->kind,
+			       strerror(ret));
+		return -ret;
+	}
+	*running = true;
+	return 0;
+}
+
+void daqd_sink_join(struct daqd_sink *sink, pthread_t thread, bool *running)
+{
+	if (!*running)
+		return;
+	daqd_sink_request_stop(sink);
+	pthread_join(thread, NULL);
+	*running = false;
+}

@@ -244,6 +244,17 @@ uint64_t daqd_sink_count_end(struct daqd_sink *sink, uint64_t next);
 const char *daqd_sink_state_name(enum daqd_sink_state state);
 
 /*
+ * daqd_sink_spawn() - The end of an ops->start(): run @fn(@arg) in
+ * *@thread and set *@running. If the thread cannot be made, free *@reader
+ * (set to NULL) and fail the sink. Return: 0 or -errno.
+ * daqd_sink_join() - In ops->stop(): ask the thread to stop and join it,
+ * if *@running.
+ */
+int daqd_sink_spawn(struct daqd_sink *sink, pthread_t *thread, bool *running,
+		    void *(*fn)(void *), void *arg, struct udaq_reader **reader);
+void daqd_sink_join(struct daqd_sink *sink, pthread_t thread, bool *running);
+
+/*
  * daqd_sink_status_json() - A new JSON object with the common fields (name,
  * kind, state, error, counters) plus ops->status(). Control thread.
  * Return: the object (caller puts it), or NULL on allocation failure.

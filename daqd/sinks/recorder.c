@@ -459,26 +459,15 @@ static int recorder_start(struct daqd_sink *s, const struct daqd_stream *st)
 	ret = daqd_batch_reader_new(s, st, BATCH_BYTES, &r->copy, &r->copy_len, &r->reader);
 	if (ret)
 		return ret;
-	ret = pthread_create(&r->thread, NULL, recorder_thread, r);
-	if (ret) {
-		udaq_reader_free(r->reader);
-		r->reader = NULL;
-		daqd_sink_fail(s, -ret, "cannot start the recorder thread: %s", strerror(ret));
-		return -ret;
-	}
-	r->thread_running = true;
-	return 0;
+	return daqd_sink_spawn(s, &r->thread, &r->thread_running, recorder_thread, r,
+			       &r->reader);
 }
 
 static void recorder_stop(struct daqd_sink *s)
 {
 	struct recorder *r = to_rec(s);
 
-	if (r->thread_running) {
-		daqd_sink_request_stop(s);
-		pthread_join(r->thread, NULL);
-		r->thread_running = false;
-	}
+	daqd_sink_join(s, r->thread, &r->thread_running);
 	if (r->reader) {
 		udaq_reader_free(r->reader);
 		r->reader = NULL;

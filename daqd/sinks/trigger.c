@@ -584,26 +584,15 @@ static int trigger_start(struct daqd_sink *s, const struct daqd_stream *st)
 		daqd_sink_fail(s, ret, "cannot create a ring reader: %s", strerror(-ret));
 		return ret;
 	}
-	ret = pthread_create(&t->thread, NULL, trigger_thread, t);
-	if (ret) {
-		udaq_reader_free(t->reader);
-		t->reader = NULL;
-		daqd_sink_fail(s, -ret, "cannot start the trigger thread: %s", strerror(ret));
-		return -ret;
-	}
-	t->thread_running = true;
-	return 0;
+	return daqd_sink_spawn(s, &t->thread, &t->thread_running, trigger_thread, t,
+			       &t->reader);
 }
 
 static void trigger_stop(struct daqd_sink *s)
 {
 	struct trigger *t = to_trig(s);
 
-	if (t->thread_running) {
-		daqd_sink_request_stop(s);
-		pthread_join(t->thread, NULL);
-		t->thread_running = false;
-	}
+	daqd_sink_join(s, t->thread, &t->thread_running);
 	if (s->stream) {
 		/* Windows the acquisition ended inside of. */
 		uint64_t end = atomic_load(&s->stream->end_sample);

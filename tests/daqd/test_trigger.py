@@ -13,7 +13,6 @@ import glob
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -319,23 +318,7 @@ def case_refused(tmp):
 
 CASES = {n[5:]: f for n, f in globals().items() if n.startswith('case_')}
 
-
-def main():
-    if len(sys.argv) != 2 or sys.argv[1] not in CASES:
-        print(f'usage: {sys.argv[0]} {"|".join(CASES)}', file=sys.stderr)
-        return 2
-    tmp = tempfile.mkdtemp(prefix=f'daqd-trigger-{sys.argv[1]}-')
-    try:
-        CASES[sys.argv[1]](tmp)
-    except Fail as e:
-        print(f'FAIL: {sys.argv[1]}: {e}', file=sys.stderr)
-        print(f'(files kept in {tmp})', file=sys.stderr)
-        return 1
-    shutil.rmtree(tmp, ignore_errors=True)
-    print(f'ok: {sys.argv[1]}')
-    return 0
-
-
 if __name__ == '__main__':
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    sys.exit(main())
+    # test_daqd's runner (temporary directory, FAIL line, exit code) with these cases.
+    test_daqd.CASES = CASES
+    sys.exit(test_daqd.main())
