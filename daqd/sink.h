@@ -255,6 +255,29 @@ int daqd_sink_spawn(struct daqd_sink *sink, pthread_t *thread, bool *running,
 void daqd_sink_join(struct daqd_sink *sink, pthread_t thread, bool *running);
 
 /*
+ * daqd_sink_thread_begin() - First thing in a sink's thread: name it
+ * @name (top, ps and the benchmark tell threads apart by it) and
+ * daqd_sink_wait_started(). Return: true if started, false if stopping.
+ */
+bool daqd_sink_thread_begin(struct daqd_sink *sink, const char *name);
+
+/*
+ * daqd_sink_acq_stamp() - The acquisition's start time for file names,
+ * "20261202T164155.914409Z" (UTC, microseconds): names sort in time order.
+ * @len >= 40.
+ */
+void daqd_sink_acq_stamp(const struct daqd_stream *st, char *buf, size_t len);
+
+struct daqd_sigmf_meta;
+/*
+ * daqd_sink_meta_init() - The global fields of a new recording's metadata
+ * from the stream (datatype, rate, channels, hardware, acquisition), with
+ * @recorder ("daqd VERSION") and @file_index.
+ */
+void daqd_sink_meta_init(struct daqd_sigmf_meta *m, const struct daqd_stream *st,
+			 const char *recorder, uint32_t file_index);
+
+/*
  * daqd_sink_status_json() - A new JSON object with the common fields (name,
  * kind, state, error, counters) plus ops->status(). Control thread.
  * Return: the object (caller puts it), or NULL on allocation failure.

@@ -182,13 +182,7 @@ static int open_event(struct trigger *t, uint64_t index)
 	ret = daqd_sigmf_file_open(&e->out, stem);
 	if (ret)
 		return ret;
-	m->datatype = st->datatype;
-	m->sample_rate = st->sample_rate;
-	m->num_channels = st->num_channels;
-	m->hw = st->hw;
-	m->recorder = t->recorder_name;
-	m->acq_id = st->acq_id;
-	m->file_index = (uint32_t)e->seq;
+	daqd_sink_meta_init(m, st, t->recorder_name, (uint32_t)e->seq);
 	e->anns = json_object_new_array();
 	e->ann = trigger_annotation(t, e);
 	if (!e->anns || !e->ann) {
@@ -496,8 +490,7 @@ static void *trigger_thread(void *arg)
 {
 	struct trigger *t = arg;
 
-	pthread_setname_np(pthread_self(), "daqd-trigger");
-	if (!daqd_sink_wait_started(&t->base))
+	if (!daqd_sink_thread_begin(&t->base, "daqd-trigger"))
 		return NULL;
 	for (;;) {
 		bool stopping = atomic_load(&t->base.stop_requested);
@@ -521,9 +514,6 @@ static int trigger_start(struct daqd_sink *s, const struct daqd_stream *st)
 	const struct daqd_trigger_cfg *tc = t->tc;
 	size_t ring = udaq_ring_size(st->ring);
 	uint64_t need = tc->pre * st->sample_bytes;
-	time_t now = st->start_realtime.tv_sec;
-	char date[24];
-	struct tm tm;
 	int ret;
 
 	daqd_sink_begin(s, st);
@@ -555,10 +545,7 @@ static int trigger_start(struct daqd_sink *s, const struct daqd_stream *st)
 			return -ENOMEM;
 		}
 	}
-	gmtime_r(&now, &tm);
-	strftime(date, sizeof(date), "%Y%m%dT%H%M%S", &tm);
-	snprintf(t->acq_stamp, sizeof(t->acq_stamp), "%.20s.%06uZ", date,
-		 (unsigned int)(st->start_realtime.tv_nsec / 1000 % 1000000));
+	daqd_sink_acq_stamp(st, t->acq_stamp, sizeof(t->acq_stamp));
 	daqd_trig_engine_init(&t->eng, tc->cond, tc->level,
 			      (tc->seen & (1u << 4)) ? tc->level2 : tc->level, tc->hysteresis,
 			      st->num_channels, tc->channel);
