@@ -26,6 +26,22 @@ static struct json_object *ok_reply(void)
 	return o;
 }
 
+static void publish_one(void *arg, struct json_object *ev)
+{
+	struct daqd *d = arg;
+
+	if (d->ctl)
+		daqd_control_publish(d->ctl, ev);
+	json_object_put(ev);
+}
+
+void daqd_publish_events(struct daqd *d)
+{
+	for (size_t i = 0; i < d->nsinks; i++)
+		if (d->sinks[i]->ops->take_events)
+			d->sinks[i]->ops->take_events(d->sinks[i], publish_one, d);
+}
+
 void daqd_rotate_all(struct daqd *d)
 {
 	for (size_t i = 0; i < d->nsinks; i++)
@@ -64,6 +80,7 @@ static struct json_object *cmd_stop(struct daqd *d, struct json_object *req)
 	    !d->acq.thread_running)
 		return daqd_control_error("stop: the acquisition is not running");
 	daqd_acq_stop(&d->acq);
+	daqd_publish_events(d);	/* the events the stop completed */
 	daqd_log(DAQD_LOG_INFO, "acquisition stopped (control request)");
 	daqd_summary(d);
 	return ok_reply();

@@ -183,6 +183,7 @@ static void on_tick(struct loop *lp, bool tty, double *next_log, double *next_no
 	t = (double)(now.tv_sec - d->t0.tv_sec) + (double)(now.tv_nsec - d->t0.tv_nsec) / 1e9;
 	if (d->ctl)
 		daqd_control_dispatch(d->ctl);
+	daqd_publish_events(d);
 	if (t < *next_notify && !(tty && !d->cfg.quiet))
 		return;
 	daqd_status_tick(d);
@@ -289,6 +290,7 @@ static int run(struct daqd *d)
 			int state = atomic_load(&d->acq.state);
 
 			daqd_acq_stop(&d->acq);
+			daqd_publish_events(d);	/* the events the stop completed */
 			if (state == DAQD_ACQ_FAILED) {
 				lp.exit_code = 1;
 				lp.quit = true;
@@ -308,6 +310,7 @@ static int run(struct daqd *d)
 					       DAQD_END_SHUTDOWN);
 	}
 	daqd_acq_stop(&d->acq);
+	daqd_publish_events(d);
 	daqd_status_tick(d);
 	daqd_log_status_end();
 	daqd_summary(d);

@@ -137,6 +137,13 @@ struct daqd_sink_ops {
 	void (*stop)(struct daqd_sink *sink);
 	void (*rotate)(struct daqd_sink *sink);		/* may be NULL */
 	void (*status)(struct daqd_sink *sink, struct json_object *obj); /* may be NULL */
+	/*
+	 * Hand over the announcements queued since the last call (trigger
+	 * events), oldest first: @emit takes each object's reference. Control
+	 * thread; may be NULL.
+	 */
+	void (*take_events)(struct daqd_sink *sink,
+			    void (*emit)(void *arg, struct json_object *ev), void *arg);
 	void (*destroy)(struct daqd_sink *sink);
 };
 

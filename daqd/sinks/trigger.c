@@ -27,6 +27,7 @@
 #include "trigger_scan.h"
 
 #define MAX_OPEN	16	/* events being written at once */
+#define MAX_ANNOUNCE	256	/* announcements waiting for the control thread */
 #define IDLE_WAIT_MS	100
 
 struct trig_event {
@@ -71,7 +72,10 @@ struct trigger {
 	size_t nev;
 	uint64_t seq;
 
-	/* Status: atomics, and last_file under lock. */
+	/* Status: atomics; last_file and the announcements under lock. */
+	struct json_object *announce[MAX_ANNOUNCE];
+	size_t ann_first, ann_n;
+	_Atomic uint64_t announce_dropped;
 	atomic_bool done;
 	_Atomic uint64_t events, suppressed, busy, history_lost, event_lost;
 	_Atomic uint64_t last_index;
@@ -240,6 +244,61 @@ static int write_piece(struct trigger *t, struct trig_event *e, const struct uda
 }
 
 /*
+ * Queue the event's announcement for the control socket's subscribers
+ * (daqd_control_publish()); if the control thread falls behind by
+ * MAX_ANNOUNCE events, the newest are counted and dropped.
+ */
+static void announce(struct trigger *t, const struct trig_event *e, const char *file)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o) {
+		atomic_fetch_add(&t->announce_dropped, 1);
+		return;
+	}
+	json_object_object_add(o, "event", json_object_new_string("trigger"));
+	json_object_object_add(o, "trigger", json_object_new_string(t->tc->name));
+	add_u64(o, "acquisition", t->base.stream->acq_id);
+	add_u64(o, "seq", e->seq);
+	add_u64(o, "index", e->index);
+	add_u64(o, "first", e->out.meta.ncaptures ? e->out.meta.captures[0].global_index : e->index);
+	add_u64(o, "samples", e->out.samples);
+	add_u64(o, "history_lost", e->history_lost);
+	add_u64(o, "lost", e->lost);
+	json_object_object_add(o, "complete", json_object_new_boolean(!e->out.meta.stop_reason));
+	json_object_object_add(o, "dir", json_object_new_string(t->dir));
+	json_object_object_add(o, "file", file ? json_object_new_string(file) : NULL);
+	pthread_mutex_lock(&t->lock);
+	if (t->ann_n < MAX_ANNOUNCE) {
+		t->announce[(t->ann_first + t->ann_n++) % MAX_ANNOUNCE] = o;
+		o = NULL;
+	}
+	pthread_mutex_unlock(&t->lock);
+	if (o) {
+		atomic_fetch_add(&t->announce_dropped, 1);
+		json_object_put(o);
+	}
+}
+
+static void trigger_take_events(struct daqd_sink *s,
+				void (*emit)(void *arg, struct json_object *ev), void *arg)
+{
+	struct trigger *t = to_trig(s);
+	struct json_object *batch[MAX_ANNOUNCE];
+	size_t n;
+
+	pthread_mutex_lock(&t->lock);
+	n = t->ann_n;
+	for (size_t i = 0; i < n; i++)
+		batch[i] = t->announce[(t->ann_first + i) % MAX_ANNOUNCE];
+	t->ann_first = (t->ann_first + n) % MAX_ANNOUNCE;
+	t->ann_n = 0;
+	pthread_mutex_unlock(&t->lock);
+	for (size_t i = 0; i < n; i++)
+		emit(arg, batch[i]);
+}
+
+/*
  * Close the event: place the trigger annotation, state what was lost, store
  * the final metadata, count and announce it. @produced: the device sample
  * one past the last it produced (the window's end while running).
@@ -274,6 +333,7 @@ static void finish_event(struct trigger *t, struct trig_event *e, uint64_t produ
 	add_u64(e->ann, "daqd:trigger_history_lost_samples", e->history_lost);
 	add_u64(e->ann, "daqd:trigger_lost_samples", e->lost);
 	snprintf(name, sizeof(name), "%s", e->out.stem);
+	announce(t, e, e->started ? name : NULL);
 	ret = daqd_sigmf_file_close(&e->out);
 	if (ret)
 		daqd_log(DAQD_LOG_ERR, "trigger %s: event file %s/%s: %s", t->tc->name, t->dir,
@@ -613,6 +673,7 @@ static void trigger_status(struct daqd_sink *s, struct json_object *obj)
 	add_u64(obj, "busy", atomic_load(&t->busy));
 	add_u64(obj, "history_lost_samples", atomic_load(&t->history_lost));
 	add_u64(obj, "event_lost_samples", atomic_load(&t->event_lost));
+	add_u64(obj, "announce_dropped", atomic_load(&t->announce_dropped));
 	if (atomic_load(&t->events))
 		add_u64(obj, "last_index", atomic_load(&t->last_index));
 	pthread_mutex_lock(&t->lock);
@@ -629,6 +690,8 @@ static void trigger_destroy(struct daqd_sink *s)
 	if (t->dirfd >= 0)
 		close(t->dirfd);
 	free(t->bounce);
+	for (size_t i = 0; i < t->ann_n; i++)
+		json_object_put(t->announce[(t->ann_first + i) % MAX_ANNOUNCE]);
 	pthread_mutex_destroy(&t->lock);
 	daqd_sink_cleanup(s);
 	free(t);
@@ -639,6 +702,7 @@ static const struct daqd_sink_ops trigger_ops = {
 	.start = trigger_start,
 	.stop = trigger_stop,
 	.status = trigger_status,
+	.take_events = trigger_take_events,
 	.destroy = trigger_destroy,
 };
 

@@ -13,6 +13,7 @@ import glob
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -232,6 +233,57 @@ def case_single(tmp):
     evs = load_events(d, 'once')
     check(sorted(evs) == [want], f'events {sorted(evs)}')
     check_event(evs[want], want, trig, [(0, 10 ** 12)], 2, 10 ** 12, tmp)
+
+
+def case_subscribe(tmp):
+    """The control socket streams each event as a JSON line to subscribers."""
+    d = os.path.join(tmp, 'ev')
+    trig = dict(name='sub', channel=1, condition='rising', level=20000, hysteresis=3000,
+                pre=200, post=300, holdoff=5000)
+    daemon = Daemon(tmp, ['--test-pattern', '--rate', '50000', '--channels', '2',
+                          '--trigger', spec(dict(trig, dir=d))])
+    try:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(30)
+        s.connect(daemon.sock)
+        f = s.makefile('rw')
+        f.write('{"cmd": "subscribe"}\n')
+        f.flush()
+        reply = json.loads(f.readline())
+        check(reply.get('ok') is True, f'subscribe: {reply}')
+        got = []
+        while len(got) < 5:
+            line = f.readline()
+            check(line, 'the subscription ended')
+            # Events before the subscription are not repeated; from the
+            # first one seen on, none may be missed.
+            got.append(json.loads(line))
+        # Requests still work on a subscribed connection.
+        f.write('{"cmd": "status"}\n')
+        f.flush()
+        while True:
+            r = json.loads(f.readline())
+            if 'ok' in r:
+                break
+            got.append(r)
+        check(r['ok'] is True, f'status on a subscribed connection: {r}')
+        s.close()
+        check(daemon.stop() == 0, 'daqd failed on SIGTERM')
+    finally:
+        daemon.kill()
+    want = expected_events([(0, got[-1]['index'] + 1)], 2, trig)
+    first = want.index(got[0]['index'])
+    check([e['index'] for e in got] == want[first:first + len(got)],
+          f'announced {[e["index"] for e in got]}, the pattern says {want[first:first + len(got)]}')
+    evs = load_events(d, 'sub')
+    for e in got:
+        check(e['event'] == 'trigger' and e['trigger'] == 'sub', f'event {e}')
+        check(e['samples'] == min(e['index'], 200) + 300 and
+              e['first'] == max(0, e['index'] - 200) and e['lost'] == 0 and
+              e['history_lost'] == 0 and e['complete'] is True, f'event {e}')
+        check(e['seq'] == want.index(e['index']), f'event {e}: seq, expected {want.index(e["index"])}')
+        check(os.path.basename(evs[e['index']][1]) == e['file'] + '.sigmf-meta',
+              f'event {e}: file {e["file"]}, on disk {evs[e["index"]][1]}')
 
 
 def segments_of(rec):
