@@ -544,7 +544,7 @@ int daqd_config_set_trigger(struct daqd_trigger_cfg *t, const char *key, const c
 	if (!strcmp(key, "name")) {
 		if (!name_ok(value) || strlen(value) >= 32 || !strcmp(value, "sigmf") ||
 		    !strcmp(value, "stdout") || !strcmp(value, "net")) {
-			errf(err, errlen, "name '%s': expected 1-31 characters (not sigmf, stdout or net, the other sinks) of A-Z a-z 0-9 . _ - (not starting with . or -)",
+			errf(err, errlen, "name '%s': expected 1-31 characters of A-Z a-z 0-9 . _ - (not starting with . or -), other than sigmf, stdout and net (the other sinks' names)",
 			     value);
 			return -EINVAL;
 		}

@@ -261,6 +261,9 @@ static void announce(struct trigger *t, const struct trig_event *e, const char *
 	add_u64(o, "acquisition", t->base.stream->acq_id);
 	add_u64(o, "seq", e->seq);
 	add_u64(o, "index", e->index);
+	add_u64(o, "channel", t->tc->channel);
+	json_object_object_add(o, "condition",
+			       json_object_new_string(daqd_trig_cond_name(t->tc->cond)));
 	add_u64(o, "first", e->out.meta.ncaptures ? e->out.meta.captures[0].global_index : e->index);
 	add_u64(o, "samples", e->out.samples);
 	add_u64(o, "history_lost", e->history_lost);

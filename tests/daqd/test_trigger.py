@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -284,6 +285,79 @@ def case_subscribe(tmp):
         check(e['seq'] == want.index(e['index']), f'event {e}: seq, expected {want.index(e["index"])}')
         check(os.path.basename(evs[e['index']][1]) == e['file'] + '.sigmf-meta',
               f'event {e}: file {e["file"]}, on disk {evs[e["index"]][1]}')
+
+
+def stream_connect(path, minor):
+    """A raw stream client (docs/stream-protocol.md) asking for version 1.@minor."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(30)
+    s.connect(path)
+    s.sendall(struct.pack('<IHHII', 0x31535144, 0x0101, 0, 16, 0) +
+              struct.pack('<HHIII', 1, minor, 0, 1, 0))
+    return s.makefile('rb')
+
+
+def stream_next(f):
+    """(type, body) of the next message."""
+    hdr = f.read(16)
+    check(len(hdr) == 16, 'the stream ended')
+    magic, typ, flags, n, rsvd = struct.unpack('<IHHII', hdr)
+    check(magic == 0x31535144 and flags == 0 and rsvd == 0, f'bad header {hdr.hex()}')
+    body = f.read(n)
+    check(len(body) == n, 'the stream ended inside a message')
+    return typ, body
+
+
+def case_stream(tmp):
+    """Network clients of protocol 1.1 get each event as a TRIGGER message;
+    1.0 clients get none and stream as before."""
+    d = os.path.join(tmp, 'ev')
+    path = os.path.join(tmp, 'stream.sock')
+    trig = dict(name='lan', channel=0, condition='falling', level=-20000, hysteresis=4000,
+                pre=100, post=150, holdoff=4000)
+    daemon = Daemon(tmp, ['--test-pattern', '--rate', '50000', '--channels', '2',
+                          '--listen', f'unix:{path}', '--trigger', spec(dict(trig, dir=d))])
+    try:
+        wait_for(lambda: os.path.exists(path), 10, 'the stream socket')
+        new, old = stream_connect(path, 1), stream_connect(path, 0)
+        typ, body = stream_next(new)
+        check(typ == 0x0001 and struct.unpack_from('<HH', body) == (1, 1),
+              f'1.1 client: first message 0x{typ:04x} {body[:4].hex()}')
+        events, seen = [], 0
+        while len(events) < 5:
+            seen += 1
+            check(seen < 100000, f'no TRIGGER after {seen} messages ({len(events)} before)')
+            typ, body = stream_next(new)
+            check(typ in (2, 3, 4, 5, 8), f'1.1 client: message type 0x{typ:04x}')
+            if typ == 8:
+                (acq, seq, index, first, n, hist, lost, flags, chan, cond,
+                 rsvd) = struct.unpack_from('<QQQQQQQIBBH', body)
+                name = body[65:65 + body[64]].decode()
+                check(len(body) == 65 + body[64] and rsvd == 0, f'TRIGGER body {body.hex()}')
+                events.append(dict(acq=acq, seq=seq, index=index, first=first, n=n,
+                                   hist=hist, lost=lost, flags=flags, chan=chan, cond=cond,
+                                   name=name))
+        typ, body = stream_next(old)
+        check(typ == 0x0001 and struct.unpack_from('<HH', body) == (1, 0),
+              f'1.0 client: first message 0x{typ:04x} {body[:4].hex()}')
+        data = 0
+        while data < 20:
+            typ, body = stream_next(old)
+            check(typ in (2, 3, 4, 5), f'1.0 client got message type 0x{typ:04x}')
+            data += typ == 2
+        check(daemon.stop() == 0, 'daqd failed on SIGTERM')
+    finally:
+        daemon.kill()
+    want = expected_events([(0, events[-1]['index'] + 1)], 2, trig)
+    first = want.index(events[0]['index'])
+    check([e['index'] for e in events] == want[first:first + len(events)],
+          f'TRIGGER at {[e["index"] for e in events]}, the pattern says '
+          f'{want[first:first + len(events)]}')
+    for e in events:
+        k = want.index(e['index'])
+        check(e == dict(acq=1, seq=k, index=e['index'], first=max(0, e['index'] - 100),
+                        n=min(e['index'], 100) + 150, hist=0, lost=0, flags=1, chan=0,
+                        cond=1, name='lan'), f'TRIGGER {e}')
 
 
 def segments_of(rec):
