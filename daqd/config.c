@@ -578,6 +578,8 @@ int daqd_config_set_trigger(struct daqd_trigger_cfg *t, const char *key, const c
 			return -EINVAL;
 		}
 		*(!strcmp(key, "level") ? &t->level : hyst ? &t->hysteresis : &t->level2) = i32;
+		if (!strcmp(key, "level2"))
+			t->has_level2 = true;
 	} else if (!strcmp(key, "max_rate")) {
 		if (parse_scaled(value, "kKMG", dec, &v) || v > 1e9) {
 			errf(err, errlen, "max_rate '%s': expected events per second 0 (unlimited) or up to 1e9, in decimal",
@@ -660,13 +662,13 @@ static int check_triggers(const struct daqd_config *cfg, char *err, size_t errle
 			return -EINVAL;
 		}
 		if (daqd_trig_check(t->cond, t->level,
-				    t->seen & (1u << 4) ? t->level2 : t->level,
+				    t->has_level2 ? t->level2 : t->level,
 				    t->hysteresis, why, sizeof(why))) {
 			errf(err, errlen, "trigger %s: %s", t->name, why);
 			return -EINVAL;
 		}
 		if ((t->cond == DAQD_TRIG_WIN_IN || t->cond == DAQD_TRIG_WIN_OUT) &&
-		    !(t->seen & (1u << 4))) {
+		    !t->has_level2) {
 			errf(err, errlen, "trigger %s: condition %s needs level2 (the window is level..level2)",
 			     t->name, daqd_trig_cond_name(t->cond));
 			return -EINVAL;

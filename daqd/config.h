@@ -26,6 +26,7 @@ struct daqd_trigger_cfg {
 	uint32_t channel;		/* source channel, < channels */
 	enum daqd_trig_cond cond;
 	int32_t level, level2;		/* level2: the window's other edge */
+	bool has_level2;		/* level2 was given (else it is level) */
 	int32_t hysteresis;
 	uint64_t pre, post;		/* samples before / from the trigger */
 	uint64_t holdoff;		/* samples after an event that fire nothing */

@@ -610,7 +610,7 @@ static int trigger_start(struct daqd_sink *s, const struct daqd_stream *st)
 	}
 	daqd_sink_acq_stamp(st, t->acq_stamp, sizeof(t->acq_stamp));
 	daqd_trig_engine_init(&t->eng, tc->cond, tc->level,
-			      (tc->seen & (1u << 4)) ? tc->level2 : tc->level, tc->hysteresis,
+			      tc->has_level2 ? tc->level2 : tc->level, tc->hysteresis,
 			      st->num_channels, tc->channel);
 	t->scan_pos = 0;
 	t->scan_next = 0;
