@@ -404,6 +404,16 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	d.acq_ready = true;
+	/* Triggers whose history the ring can never hold: a bad setting. */
+	for (size_t i = 0; i < d.cfg.ntriggers; i++) {
+		if (daqd_trigger_check_ring(&d.cfg.triggers[i], udaq_ring_size(d.acq.stream.ring),
+					    udaq_digitizer_frame_len(d.dg),
+					    d.acq.stream.sample_bytes, err, sizeof(err))) {
+			daqd_log(DAQD_LOG_ERR, "%s", err);
+			code = 2;
+			goto out;
+		}
+	}
 	if (d.cfg.socket_path && d.cfg.socket_path[0]) {
 		ret = daqd_control_open(d.cfg.socket_path, d.cfg.socket_group, daqd_command,
 					&d, &d.ctl, err, sizeof(err));

@@ -571,28 +571,34 @@ static void *trigger_thread(void *arg)
 	return NULL;
 }
 
+int daqd_trigger_check_ring(const struct daqd_trigger_cfg *tc, size_t ring, size_t frame_len,
+			    size_t sample_bytes, char *err, size_t errlen)
+{
+	uint64_t need = tc->pre * sample_bytes;
+	size_t room = ring > frame_len ? ring - frame_len : 0;
+
+	if (need <= room)
+		return 0;
+	snprintf(err, errlen,
+		 "trigger %s: pre-trigger window of %llu samples x %zu bytes = %llu bytes cannot be held by the ring: %zu bytes minus one frame of %zu bytes = %zu bytes; lower pre to at most %zu samples or raise --ring-size",
+		 tc->name, (unsigned long long)tc->pre, sample_bytes, (unsigned long long)need,
+		 ring, frame_len, room, room / sample_bytes);
+	return -EINVAL;
+}
+
 static int trigger_start(struct daqd_sink *s, const struct daqd_stream *st)
 {
 	struct trigger *t = to_trig(s);
 	const struct daqd_trigger_cfg *tc = t->tc;
-	size_t ring = udaq_ring_size(st->ring);
-	uint64_t need = tc->pre * st->sample_bytes;
+	char why[320];
 	int ret;
 
 	daqd_sink_begin(s, st);
-	/*
-	 * The history lives in the ring, which holds at most its size minus
-	 * the frame being written: a longer pre-trigger window can never be
-	 * there whole.
-	 */
-	if (ring <= st->frame_len || need > ring - st->frame_len) {
-		daqd_sink_fail(s, -EINVAL,
-			       "trigger %s: pre-trigger window of %llu samples x %zu bytes = %llu bytes cannot be held by the ring: %zu bytes minus one frame of %zu bytes = %zu bytes; lower pre to at most %zu samples or raise --ring-size",
-			       tc->name, (unsigned long long)tc->pre, st->sample_bytes,
-			       (unsigned long long)need, ring, st->frame_len,
-			       ring > st->frame_len ? ring - st->frame_len : 0,
-			       ring > st->frame_len ? (ring - st->frame_len) / st->sample_bytes : 0);
-		return -EINVAL;
+	ret = daqd_trigger_check_ring(tc, udaq_ring_size(st->ring), st->frame_len,
+				      st->sample_bytes, why, sizeof(why));
+	if (ret) {
+		daqd_sink_fail(s, ret, "%s", why);
+		return ret;
 	}
 	if (tc->channel >= st->num_channels) {
 		daqd_sink_fail(s, -EINVAL, "trigger %s: channel %u, but the device gives %u",

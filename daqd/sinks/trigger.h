@@ -19,4 +19,13 @@
 int daqd_trigger_new(const struct daqd_config *cfg, const struct daqd_trigger_cfg *tc,
 		     struct daqd_sink **out, char *err, size_t errlen);
 
+/*
+ * daqd_trigger_check_ring() - Can a ring of @ring bytes, with frames of
+ * @frame_len bytes and samples of @sample_bytes, ever hold @tc's
+ * pre-trigger window? (It holds at most its size minus the frame being
+ * written.) Return: 0, or -EINVAL with @err naming the numbers.
+ */
+int daqd_trigger_check_ring(const struct daqd_trigger_cfg *tc, size_t ring, size_t frame_len,
+			    size_t sample_bytes, char *err, size_t errlen);
+
 #endif /* DAQD_TRIGGER_H */
