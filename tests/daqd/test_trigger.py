@@ -387,11 +387,15 @@ def case_overflow(tmp):
     err = os.path.join(tmp, 'stderr')
     trig = dict(name='gap', channel=0, condition='rising', level=10000, hysteresis=5000,
                 pre=2000, post=1500, holdoff=1000)
-    rate, secs = 100000, 3
-    p = subprocess.run(f'"{DAQD}" --test-pattern --rate {rate} --channels 2 --ring-size 256K '
+    # The device waits for the stalled stdout sink until the 512 KiB ring
+    # is full (1.3 s), then drops until the reader wakes (2.5 s); the
+    # trigger, lossy, has the same 1.3 s of slack before its own reader
+    # could be overrun, even on a busy machine.
+    rate, secs = 100000, 4
+    p = subprocess.run(f'"{DAQD}" --test-pattern --rate {rate} --channels 2 --ring-size 512K '
                        f'--duration {secs} --output "{rec}" --stdout --socket "" --quiet '
                        f'--trigger {spec(dict(trig, dir=d))} 2>"{err}" '
-                       f'| (sleep 1.5; cat >/dev/null)', shell=True, timeout=120)
+                       f'| (sleep 2.5; cat >/dev/null)', shell=True, timeout=120)
     with open(err) as f:
         stderr = f.read()
     check(p.returncode == 0, f'pipeline failed: {stderr}')
