@@ -11,6 +11,9 @@
 
 #include "log.h"
 #include "simfault.h"
+#include "stream_proto.h"
+#include "stream_server.h"
+#include "trigger_scan.h"
 
 struct command {
 	const char *name;
@@ -24,6 +27,57 @@ static struct json_object *ok_reply(void)
 	if (o)
 		json_object_object_add(o, "ok", json_object_new_boolean(1));
 	return o;
+}
+
+static uint64_t get_u64(struct json_object *ev, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(ev, key, &v) ? json_object_get_uint64(v) : 0;
+}
+
+/* A trigger announcement as the stream's TRIGGER message (protocol 1.1). */
+static void to_stream(struct daqd *d, struct json_object *ev)
+{
+	struct dqs_trigger t = { 0 };
+	struct json_object *v;
+	enum daqd_trig_cond cond = DAQD_TRIG_RISING;
+
+	t.acq_id = get_u64(ev, "acquisition");
+	t.seq = get_u64(ev, "seq");
+	t.index = get_u64(ev, "index");
+	t.first_sample = get_u64(ev, "first");
+	t.nsamples = get_u64(ev, "samples");
+	t.history_lost = get_u64(ev, "history_lost");
+	t.lost = get_u64(ev, "lost");
+	t.channel = (uint8_t)get_u64(ev, "channel");
+	if (json_object_object_get_ex(ev, "complete", &v) && json_object_get_boolean(v))
+		t.flags |= DQS_TRIGGER_FLAG_COMPLETE;
+	if (json_object_object_get_ex(ev, "condition", &v))
+		daqd_trig_cond_parse(json_object_get_string(v), &cond);
+	t.condition = (uint8_t)cond;
+	if (json_object_object_get_ex(ev, "trigger", &v))
+		snprintf(t.name, sizeof(t.name), "%s", json_object_get_string(v));
+	for (size_t i = 0; i < d->nsinks; i++)
+		if (!strcmp(d->sinks[i]->ops->kind, "net"))
+			daqd_net_announce(d->sinks[i], &t);
+}
+
+static void publish_one(void *arg, struct json_object *ev)
+{
+	struct daqd *d = arg;
+
+	if (d->ctl)
+		daqd_control_publish(d->ctl, ev);
+	to_stream(d, ev);
+	json_object_put(ev);
+}
+
+void daqd_publish_events(struct daqd *d)
+{
+	for (size_t i = 0; i < d->nsinks; i++)
+		if (d->sinks[i]->ops->take_events)
+			d->sinks[i]->ops->take_events(d->sinks[i], publish_one, d);
 }
 
 void daqd_rotate_all(struct daqd *d)
@@ -64,6 +118,7 @@ static struct json_object *cmd_stop(struct daqd *d, struct json_object *req)
 	    !d->acq.thread_running)
 		return daqd_control_error("stop: the acquisition is not running");
 	daqd_acq_stop(&d->acq);
+	daqd_publish_events(d);	/* the events the stop completed */
 	daqd_log(DAQD_LOG_INFO, "acquisition stopped (control request)");
 	daqd_summary(d);
 	return ok_reply();

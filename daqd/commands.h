@@ -17,6 +17,12 @@
  */
 struct json_object *daqd_command(void *arg, const char *cmd, struct json_object *req);
 
+/*
+ * daqd_publish_events() - Pass the sinks' queued announcements (trigger
+ * events) to the control socket's subscribers. Control thread.
+ */
+void daqd_publish_events(struct daqd *d);
+
 /* daqd_rotate_all() - Ask every sink that writes files to start new ones. */
 void daqd_rotate_all(struct daqd *d);
 

@@ -150,6 +150,8 @@ void daqd_config_free(struct daqd_config *cfg)
 	free(cfg->listen);
 	free(cfg->user);
 	free(cfg->group);
+	for (size_t i = 0; i < cfg->ntriggers; i++)
+		free(cfg->triggers[i].dir);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -476,6 +478,216 @@ int daqd_config_set(struct daqd_config *cfg, const char *section,
 	return -ENOENT;
 }
 
+
+/* ---- [trigger] sections and --trigger (docs/triggers.md) ---------------- */
+
+static const char *const trigger_keys[] = { /* bit k of daqd_trigger_cfg.seen */
+	"name", "channel", "condition", "level", "level2", "hysteresis", "pre", "post",
+	"holdoff", "max_rate", "mode", "dir",
+};
+
+#define NTRIGGER_KEYS	(sizeof(trigger_keys) / sizeof(trigger_keys[0]))
+
+struct daqd_trigger_cfg *daqd_config_add_trigger(struct daqd_config *cfg, char *err,
+						 size_t errlen)
+{
+	struct daqd_trigger_cfg *t;
+
+	if (cfg->ntriggers == DAQD_MAX_TRIGGERS) {
+		errf(err, errlen, "too many triggers (at most %d)", DAQD_MAX_TRIGGERS);
+		return NULL;
+	}
+	t = &cfg->triggers[cfg->ntriggers++];
+	memset(t, 0, sizeof(*t));
+	snprintf(t->name, sizeof(t->name), "trigger%zu", cfg->ntriggers);
+	t->cond = DAQD_TRIG_RISING;
+	t->pre = 1000;
+	t->post = 1000;
+	return t;
+}
+
+/* A signed whole number within [@min, @max]. */
+static int parse_int(const char *s, long min, long max, int32_t *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max || isspace((unsigned char)*s))
+		return -EINVAL;
+	*out = (int32_t)v;
+	return 0;
+}
+
+int daqd_config_set_trigger(struct daqd_trigger_cfg *t, const char *key, const char *value,
+			    char *err, size_t errlen)
+{
+	static const double dec[] = { 1e3, 1e3, 1e6, 1e9 };
+	size_t k;
+	double v;
+	int32_t i32;
+
+	for (k = 0; k < NTRIGGER_KEYS; k++)
+		if (!strcmp(trigger_keys[k], key))
+			break;
+	if (k == NTRIGGER_KEYS) {
+		errf(err, errlen, "unknown trigger key '%s' (known: name, channel, condition, level, level2, hysteresis, pre, post, holdoff, max_rate, mode, dir)",
+		     key);
+		return -ENOENT;
+	}
+	if (t->seen & (1u << k)) {
+		errf(err, errlen, "%s is set twice in one trigger", key);
+		return -EINVAL;
+	}
+	t->seen |= 1u << k;
+	if (!strcmp(key, "name")) {
+		if (!name_ok(value) || strlen(value) >= 32 || !strcmp(value, "sigmf") ||
+		    !strcmp(value, "stdout") || !strcmp(value, "net")) {
+			errf(err, errlen, "name '%s': expected 1-31 characters of A-Z a-z 0-9 . _ - (not starting with . or -), other than sigmf, stdout and net (the other sinks' names)",
+			     value);
+			return -EINVAL;
+		}
+		snprintf(t->name, sizeof(t->name), "%s", value);
+	} else if (!strcmp(key, "condition")) {
+		if (daqd_trig_cond_parse(value, &t->cond)) {
+			errf(err, errlen, "condition '%s': expected rising, falling, either, above, below, window-in or window-out",
+			     value);
+			return -EINVAL;
+		}
+	} else if (!strcmp(key, "mode")) {
+		if (strcmp(value, "normal") && strcmp(value, "single")) {
+			errf(err, errlen, "mode '%s': expected normal (every event) or single (the first, then stop)",
+			     value);
+			return -EINVAL;
+		}
+		t->single = !strcmp(value, "single");
+	} else if (!strcmp(key, "dir")) {
+		if (!*value) {
+			errf(err, errlen, "dir '': expected a directory path");
+			return -EINVAL;
+		}
+		return set_str(&t->dir, value);
+	} else if (!strcmp(key, "level") || !strcmp(key, "level2") ||
+		   !strcmp(key, "hysteresis")) {
+		bool hyst = !strcmp(key, "hysteresis");
+
+		if (parse_int(value, hyst ? 0 : -32768, 32767, &i32)) {
+			errf(err, errlen, "%s '%s': expected a whole number %s (raw int16 sample units)",
+			     key, value, hyst ? "0..32767" : "-32768..32767");
+			return -EINVAL;
+		}
+		*(!strcmp(key, "level") ? &t->level : hyst ? &t->hysteresis : &t->level2) = i32;
+		if (!strcmp(key, "level2"))
+			t->has_level2 = true;
+	} else if (!strcmp(key, "max_rate")) {
+		if (parse_scaled(value, "kKMG", dec, &v) || v > 1e9) {
+			errf(err, errlen, "max_rate '%s': expected events per second 0 (unlimited) or up to 1e9, in decimal",
+			     value);
+			return -EINVAL;
+		}
+		t->max_rate = v;
+	} else {
+		/* channel, pre, post, holdoff: whole numbers (k, M, G allowed) */
+		bool chan = !strcmp(key, "channel");
+		double max = chan ? 31 : 1e12;
+
+		if (parse_scaled(value, "kKMG", dec, &v) || v != floor(v) || v > max ||
+		    (!strcmp(key, "post") && v < 1)) {
+			errf(err, errlen, "%s '%s': expected a whole number %s, in decimal (suffix k, M, G allowed)",
+			     key, value, chan ? "0..31" : !strcmp(key, "post") ? "1..1e12 (samples)" :
+			     "0..1e12 (samples)");
+			return -EINVAL;
+		}
+		if (chan)
+			t->channel = (uint32_t)v;
+		else
+			*(!strcmp(key, "pre") ? &t->pre : !strcmp(key, "post") ? &t->post :
+			  &t->holdoff) = (uint64_t)v;
+	}
+	return 0;
+}
+
+/*
+ * --trigger KEY=VALUE,KEY=VALUE,...: one trigger per flag, the keys of a
+ * [trigger] section.
+ */
+static int parse_trigger_flag(struct daqd_config *cfg, const char *spec, char *err,
+			      size_t errlen)
+{
+	struct daqd_trigger_cfg *t = daqd_config_add_trigger(cfg, err, errlen);
+	char *copy, *save = NULL, *tok;
+	char msg[224];
+	int ret = 0;
+
+	if (!t)
+		return -EINVAL;
+	copy = strdup(spec);
+	if (!copy)
+		return -ENOMEM;
+	for (tok = strtok_r(copy, ",", &save); tok && !ret; tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '=');
+
+		if (!eq) {
+			errf(err, errlen, "--trigger '%s': '%s' is not KEY=VALUE", spec, tok);
+			ret = -EINVAL;
+			break;
+		}
+		*eq = '\0';
+		ret = daqd_config_set_trigger(t, tok, eq + 1, msg, sizeof(msg));
+		if (ret) {
+			errf(err, errlen, "--trigger: %s", msg);
+			ret = ret == -ENOMEM ? ret : -EINVAL;
+		}
+	}
+	free(copy);
+	return ret;
+}
+
+/* Cross-field checks of every trigger (channels, directory, names, ranges). */
+static int check_triggers(const struct daqd_config *cfg, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < cfg->ntriggers; i++) {
+		const struct daqd_trigger_cfg *t = &cfg->triggers[i];
+		char why[200];
+
+		if (t->channel >= cfg->channels) {
+			errf(err, errlen, "trigger %s: channel %u, but only channels 0..%u are acquired",
+			     t->name, t->channel, cfg->channels - 1);
+			return -EINVAL;
+		}
+		if (!t->dir && !cfg->output_dir) {
+			errf(err, errlen, "trigger %s: no directory for its events: give its dir or --output",
+			     t->name);
+			return -EINVAL;
+		}
+		if (daqd_trig_check(t->cond, t->level,
+				    t->has_level2 ? t->level2 : t->level,
+				    t->hysteresis, why, sizeof(why))) {
+			errf(err, errlen, "trigger %s: %s", t->name, why);
+			return -EINVAL;
+		}
+		if ((t->cond == DAQD_TRIG_WIN_IN || t->cond == DAQD_TRIG_WIN_OUT) &&
+		    !t->has_level2) {
+			errf(err, errlen, "trigger %s: condition %s needs level2 (the window is level..level2)",
+			     t->name, daqd_trig_cond_name(t->cond));
+			return -EINVAL;
+		}
+		if (t->max_rate > 0 && (cfg->freerun || !cfg->rate)) {
+			errf(err, errlen, "trigger %s: max_rate needs a sample rate (it counts device time); free-running has none",
+			     t->name);
+			return -EINVAL;
+		}
+		for (size_t j = 0; j < i; j++) {
+			if (!strcmp(cfg->triggers[j].name, t->name)) {
+				errf(err, errlen, "two triggers are named %s", t->name);
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
 /*
  * inih reads a line into a fixed buffer (INI_MAX_LINE, 200 bytes) and
  * parses what does not fit as further lines: a long value would be cut
@@ -498,6 +710,7 @@ struct line_reader {
 	bool nul;
 	bool indented;
 	char *long_value;	/* the value of the long line just read, or NULL */
+	size_t trigger_sections;	/* "[trigger]" headers read so far */
 };
 
 struct load_state {
@@ -506,6 +719,7 @@ struct load_state {
 	char msg[256];
 	int ret;
 	bool seen[NKEYS];	/* a key set twice is an error, not "last wins" */
+	size_t trigger_base;	/* triggers set before this file (flags) */
 };
 
 static int key_index(const char *section, const char *name)
@@ -553,11 +767,35 @@ static int ini_on_key(void *user, const char *section, const char *name,
 		st->ret = -EINVAL;
 		return 0;
 	}
+	if (!strcmp(section, "trigger")) {
+		struct daqd_config *cfg = st->cfg;
+
+		while (!st->ret && cfg->ntriggers - st->trigger_base < st->lr->trigger_sections)
+			if (!daqd_config_add_trigger(cfg, msg, sizeof(msg))) {
+				snprintf(st->msg, sizeof(st->msg), "[trigger] %s", msg);
+				st->ret = -EINVAL;
+				return 0;
+			}
+		if (st->lr->long_value && !strcmp(value, LONG_VALUE))
+			value = st->lr->long_value;
+		ret = daqd_config_set_trigger(&cfg->triggers[cfg->ntriggers - 1], name, value,
+					      msg, sizeof(msg));
+		if (value == st->lr->long_value) {
+			free(st->lr->long_value);
+			st->lr->long_value = NULL;
+		}
+		if (ret) {
+			snprintf(st->msg, sizeof(st->msg), "[trigger] %s", msg);
+			st->ret = ret == -ENOMEM ? ret : -EINVAL;
+			return 0;
+		}
+		return 1;
+	}
 	if (!section_known(section)) {
 		char known[128];
 
 		known_sections(known, sizeof(known));
-		snprintf(st->msg, sizeof(st->msg), "unknown section [%s] (known: %s)",
+		snprintf(st->msg, sizeof(st->msg), "unknown section [%s] (known: %s, trigger)",
 			 section, known);
 		st->ret = -EINVAL;
 		return 0;
@@ -716,6 +954,9 @@ static char *read_line(char *str, int num, void *stream)
 		lr->bad_line = lr->line;
 		return NULL;
 	}
+	/* Each [trigger] header starts another trigger (inih merges them). */
+	if (!strncmp(str, "[trigger]", 9))
+		lr->trigger_sections++;
 	if (i == num - 1 && str[i - 1] != '\n') {
 		/* The buffer is full: fine if the line ends right here. */
 		ch = getc(lr->f);
@@ -752,6 +993,7 @@ int daqd_config_load(struct daqd_config *cfg, const char *path,
 	}
 	lr.f = f;
 	st.lr = &lr;
+	st.trigger_base = cfg->ntriggers;
 	line = ini_parse_stream(read_line, &lr, ini_on_key, &st);
 	fclose(f);
 	free(lr.long_value);
@@ -790,6 +1032,7 @@ enum {
 	OPT_KEY = 256,
 	OPT_NO_KEY = 512,
 	OPT_CONFIG = 1000,
+	OPT_TRIGGER,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -823,6 +1066,7 @@ static void build_options(struct option *opts, char *shortopts,
 		}
 	}
 	opts[n++] = (struct option){ "config", required_argument, NULL, OPT_CONFIG };
+	opts[n++] = (struct option){ "trigger", required_argument, NULL, OPT_TRIGGER };
 	opts[n++] = (struct option){ "help", no_argument, NULL, OPT_HELP };
 	opts[n++] = (struct option){ "version", no_argument, NULL, OPT_VERSION };
 	opts[n] = (struct option){ 0 };
@@ -895,7 +1139,7 @@ static int check_long_flags(int argc, char **argv, const struct option *opts,
 int daqd_config_parse_args(struct daqd_config *cfg, int argc, char **argv,
 			   char *err, size_t errlen)
 {
-	struct option opts[2 * NKEYS + 4];
+	struct option opts[2 * NKEYS + 5];
 	char shortopts[2 * NKEYS + 4];
 	char neg[NKEYS][NEG_NAME_LEN];
 	const char *config_file = NULL;
@@ -944,6 +1188,12 @@ int daqd_config_parse_args(struct daqd_config *cfg, int argc, char **argv,
 			}
 			if (pass == 0)
 				continue;
+			if (c == OPT_TRIGGER) {
+				ret = parse_trigger_flag(cfg, optarg, err, errlen);
+				if (ret)
+					return ret;
+				continue;
+			}
 			k = key_for_opt(c);
 			if (!k)
 				continue;
@@ -976,8 +1226,8 @@ int daqd_config_parse_args(struct daqd_config *cfg, int argc, char **argv,
 
 int daqd_config_check(const struct daqd_config *cfg, char *err, size_t errlen)
 {
-	if (!cfg->output_dir && !cfg->to_stdout && !cfg->listen) {
-		errf(err, errlen, "nothing to record to: give --output DIR ([output] dir), --stdout and/or --listen");
+	if (!cfg->output_dir && !cfg->to_stdout && !cfg->listen && !cfg->ntriggers) {
+		errf(err, errlen, "nothing to record to: give --output DIR ([output] dir), --stdout, --listen and/or --trigger");
 		return -EINVAL;
 	}
 	if ((cfg->rotate_size || cfg->rotate_time) && !cfg->output_dir) {
@@ -999,6 +1249,8 @@ int daqd_config_check(const struct daqd_config *cfg, char *err, size_t errlen)
 		     cfg->rate);
 		return -EINVAL;
 	}
+	if (check_triggers(cfg, err, errlen))
+		return -EINVAL;
 	if (cfg->group && !cfg->user) {
 		errf(err, errlen, "group '%s' given without user: daqd drops privileges only with --user",
 		     cfg->group);
@@ -1035,6 +1287,10 @@ const char *daqd_usage(void)
 "      --listen ADDRS      serve the stream to clients (daqcat): HOST:PORT,\n"
 "                          :PORT (loopback), [V6]:PORT, unix:PATH; comma-separated\n"
 "      --max-clients N     stream clients at once (default 64)\n"
+"      --trigger K=V,...   a software trigger writing events as SigMF\n"
+"                          (repeatable; keys of a [trigger] section:\n"
+"                          channel, condition, level, level2, hysteresis,\n"
+"                          pre, post, holdoff, max_rate, mode, name, dir)\n"
 "      --socket PATH       control socket ('' for none)\n"
 "      --socket-group G    group allowed to use the control socket\n"
 "  -u, --user USER         drop to USER after opening the device\n"

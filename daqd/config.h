@@ -13,6 +13,29 @@
 
 #include <uio_daq/digitizer.h>
 
+#include "sinks/trigger_scan.h"
+
+#define DAQD_MAX_TRIGGERS	4
+
+/*
+ * One software trigger ([trigger] section or --trigger, docs/triggers.md).
+ * Sample counts are per channel; levels in raw int16 units.
+ */
+struct daqd_trigger_cfg {
+	char name[33];			/* unique; status, files, events */
+	uint32_t channel;		/* source channel, < channels */
+	enum daqd_trig_cond cond;
+	int32_t level, level2;		/* level2: the window's other edge */
+	bool has_level2;		/* level2 was given (else it is level) */
+	int32_t hysteresis;
+	uint64_t pre, post;		/* samples before / from the trigger */
+	uint64_t holdoff;		/* samples after an event that fire nothing */
+	double max_rate;		/* events per second, 0 = unlimited */
+	bool single;			/* mode single: the first event, then stop */
+	char *dir;			/* NULL: [output] dir */
+	uint32_t seen;			/* keys set (bit per key): twice is an error */
+};
+
 struct daqd_config {
 	/* [device] */
 	char *device;			/* spec for udaq_dev_open() */
@@ -48,6 +71,9 @@ struct daqd_config {
 	char *group;
 	bool quiet;
 	double status_interval;		/* seconds between log lines */
+	/* [trigger] sections and --trigger flags, in order */
+	struct daqd_trigger_cfg triggers[DAQD_MAX_TRIGGERS];
+	size_t ntriggers;
 };
 
 /* Where the INI was read from, for messages; NULL if none. */
@@ -69,6 +95,21 @@ void daqd_config_free(struct daqd_config *cfg);
  */
 int daqd_config_set(struct daqd_config *cfg, const char *section,
 		    const char *key, const char *value, char *err, size_t errlen);
+
+/*
+ * daqd_config_add_trigger() - Append a trigger with the defaults (named
+ * "trigger1", ... until a name is set). Return: it, or NULL with @err
+ * filled when DAQD_MAX_TRIGGERS are taken.
+ */
+struct daqd_trigger_cfg *daqd_config_add_trigger(struct daqd_config *cfg, char *err,
+						 size_t errlen);
+
+/*
+ * daqd_config_set_trigger() - Set one [trigger] key of @t from text.
+ * Return: 0, -EINVAL (bad value, set twice), -ENOENT (no such key), -ENOMEM.
+ */
+int daqd_config_set_trigger(struct daqd_trigger_cfg *t, const char *key, const char *value,
+			    char *err, size_t errlen);
 
 /*
  * daqd_config_load() - Read an INI file. Unknown sections or keys are

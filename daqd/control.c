@@ -23,6 +23,7 @@ struct client {
 	size_t len;
 	struct timespec deadline;	/* for the request in progress */
 	bool partial;			/* bytes of a request are pending */
+	bool subscribed;		/* gets the announcements */
 };
 
 struct daqd_control {
@@ -250,6 +251,7 @@ static void accept_clients(struct daqd_control *ctl)
 		c->fd = fd;
 		c->len = 0;
 		c->partial = false;
+		c->subscribed = false;
 		set_deadline(c, DAQD_CONTROL_IDLE_MS);
 		if (epoll_ctl(ctl->epoll_fd, EPOLL_CTL_ADD, fd, &ev)) {
 			close(fd);
@@ -291,8 +293,27 @@ static bool send_reply(struct client *c, struct json_object *reply)
 	return ok;
 }
 
-static struct json_object *handle_line(struct daqd_control *ctl, const char *line,
-				       size_t len)
+int daqd_control_publish(struct daqd_control *ctl, struct json_object *ev)
+{
+	int reached = 0;
+
+	for (size_t i = 0; ctl && i < DAQD_CONTROL_MAX_CLIENTS; i++) {
+		struct client *c = &ctl->clients[i];
+
+		if (c->fd < 0 || !c->subscribed)
+			continue;
+		if (!send_reply(c, json_object_get(ev))) {
+			daqd_log(DAQD_LOG_WARN, "control: dropping a subscriber that does not read its events");
+			drop_client(ctl, c);
+			continue;
+		}
+		reached++;
+	}
+	return reached;
+}
+
+static struct json_object *handle_line(struct daqd_control *ctl, struct client *c,
+				       const char *line, size_t len)
 {
 	struct json_tokener *tok = json_tokener_new_ex(16);
 	struct json_object *req, *cmd, *reply;
@@ -332,7 +353,18 @@ static struct json_object *handle_line(struct daqd_control *ctl, const char *lin
 	if (!json_object_object_get_ex(req, "cmd", &cmd) ||
 	    !json_object_is_type(cmd, json_type_string)) {
 		json_object_put(req);
-		return daqd_control_error("malformed request: missing \"cmd\" string (status, stats, start, stop, rotate)");
+		return daqd_control_error("malformed request: missing \"cmd\" string (status, stats, start, stop, rotate, subscribe)");
+	}
+	if (!strcmp(json_object_get_string(cmd), "subscribe")) {
+		/* The connection's own business: the handler never sees it. */
+		json_object_put(req);
+		c->subscribed = true;
+		reply = json_object_new_object();
+		if (reply) {
+			json_object_object_add(reply, "ok", json_object_new_boolean(1));
+			json_object_object_add(reply, "subscribed", json_object_new_string("trigger"));
+		}
+		return reply;
 	}
 	reply = ctl->handler(ctl->arg, json_object_get_string(cmd), req);
 	json_object_put(req);
@@ -363,7 +395,7 @@ static void serve_client(struct daqd_control *ctl, struct client *c, uint32_t ev
 			size_t line_len = (size_t)(nl - c->buf);
 			struct json_object *reply;
 
-			reply = handle_line(ctl, c->buf, line_len);
+			reply = handle_line(ctl, c, c->buf, line_len);
 			memmove(c->buf, nl + 1, c->len - line_len - 1);
 			c->len -= line_len + 1;
 			if (!send_reply(c, reply)) {
@@ -413,7 +445,7 @@ void daqd_control_dispatch(struct daqd_control *ctl)
 		 * A half-sent request gets a short deadline, an idle connection
 		 * a long one, so that slow or silent clients cannot hold slots.
 		 */
-		if (c->fd >= 0 && past(&c->deadline, &now)) {
+		if (c->fd >= 0 && past(&c->deadline, &now) && !(c->subscribed && !c->partial)) {
 			if (c->partial)
 				send_reply(c, daqd_control_error("request timed out: no complete line within %d ms",
 								 DAQD_CONTROL_TIMEOUT_MS));

@@ -11,6 +11,12 @@
  * reply and the connection is closed; a client that does not complete a
  * request within DAQD_CONTROL_TIMEOUT_MS, stays idle for
  * DAQD_CONTROL_IDLE_MS, or does not read its replies, is dropped; at most DAQD_CONTROL_MAX_CLIENTS connections are served.
+ *
+ * Subscriptions: after {"cmd": "subscribe"} (reply {"ok": true, ...}) a
+ * connection also gets every announcement daqd_control_publish() makes, one
+ * JSON object per line with an "event" string, for as long as it stays
+ * connected (no idle timeout); it may still send requests. A subscriber
+ * that does not read its lines is dropped like any other client.
  */
 #ifndef DAQD_CONTROL_H
 #define DAQD_CONTROL_H
@@ -54,6 +60,12 @@ int daqd_control_fd(const struct daqd_control *ctl);
  * their deadline. Call when the fd is readable and periodically.
  */
 void daqd_control_dispatch(struct daqd_control *ctl);
+
+/*
+ * daqd_control_publish() - Send @ev (not consumed) as one line to every
+ * subscribed connection. Control thread. Return: the subscribers reached.
+ */
+int daqd_control_publish(struct daqd_control *ctl, struct json_object *ev);
 
 /* daqd_control_error() - {"ok": false, "error": MSG} (printf-style). */
 struct json_object *daqd_control_error(const char *fmt, ...)

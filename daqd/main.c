@@ -28,6 +28,7 @@
 #include "privdrop.h"
 #include "recorder.h"
 #include "stdout_sink.h"
+#include "trigger.h"
 #include "stream_server.h"
 
 #define TICK_MS		250
@@ -149,6 +150,15 @@ static int create_sinks(struct daqd *d)
 		}
 		d->stdout_sink = d->sinks[d->nsinks++];
 	}
+	for (size_t i = 0; i < d->cfg.ntriggers; i++) {
+		ret = daqd_trigger_new(&d->cfg, &d->cfg.triggers[i], &d->sinks[d->nsinks],
+				       err, sizeof(err));
+		if (ret) {
+			daqd_log(DAQD_LOG_ERR, "%s", err);
+			return ret;
+		}
+		d->nsinks++;
+	}
 	if (d->cfg.listen) {
 		ret = daqd_net_new_list(d->cfg.listen, d->cfg.max_clients,
 					&d->sinks[d->nsinks], err, sizeof(err));
@@ -173,6 +183,7 @@ static void on_tick(struct loop *lp, bool tty, double *next_log, double *next_no
 	t = (double)(now.tv_sec - d->t0.tv_sec) + (double)(now.tv_nsec - d->t0.tv_nsec) / 1e9;
 	if (d->ctl)
 		daqd_control_dispatch(d->ctl);
+	daqd_publish_events(d);
 	if (t < *next_notify && !(tty && !d->cfg.quiet))
 		return;
 	daqd_status_tick(d);
@@ -279,6 +290,7 @@ static int run(struct daqd *d)
 			int state = atomic_load(&d->acq.state);
 
 			daqd_acq_stop(&d->acq);
+			daqd_publish_events(d);	/* the events the stop completed */
 			if (state == DAQD_ACQ_FAILED) {
 				lp.exit_code = 1;
 				lp.quit = true;
@@ -298,6 +310,7 @@ static int run(struct daqd *d)
 					       DAQD_END_SHUTDOWN);
 	}
 	daqd_acq_stop(&d->acq);
+	daqd_publish_events(d);
 	daqd_status_tick(d);
 	daqd_log_status_end();
 	daqd_summary(d);
@@ -391,6 +404,16 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	d.acq_ready = true;
+	/* Triggers whose history the ring can never hold: a bad setting. */
+	for (size_t i = 0; i < d.cfg.ntriggers; i++) {
+		if (daqd_trigger_check_ring(&d.cfg.triggers[i], udaq_ring_size(d.acq.stream.ring),
+					    udaq_digitizer_frame_len(d.dg),
+					    d.acq.stream.sample_bytes, err, sizeof(err))) {
+			daqd_log(DAQD_LOG_ERR, "%s", err);
+			code = 2;
+			goto out;
+		}
+	}
 	if (d.cfg.socket_path && d.cfg.socket_path[0]) {
 		ret = daqd_control_open(d.cfg.socket_path, d.cfg.socket_group, daqd_command,
 					&d, &d.ctl, err, sizeof(err));

@@ -81,6 +81,19 @@ static void add(struct json_object *o, const char *key, struct json_object *v)
 	json_object_object_add(o, key, v);
 }
 
+static int annotation_cmp(const void *a, const void *b)
+{
+	struct json_object *const *x = a, *const *y = b;
+	struct json_object *sx = NULL, *sy = NULL;
+	uint64_t u, v;
+
+	json_object_object_get_ex(*x, "core:sample_start", &sx);
+	json_object_object_get_ex(*y, "core:sample_start", &sy);
+	u = json_object_get_uint64(sx);
+	v = json_object_get_uint64(sy);
+	return u < v ? -1 : u > v;
+}
+
 struct json_object *daqd_sigmf_meta_json(const struct daqd_sigmf_meta *m,
 					 uint64_t nsamples, bool complete)
 {
@@ -203,6 +216,20 @@ struct json_object *daqd_sigmf_meta_json(const struct daqd_sigmf_meta *m,
 		}
 		json_object_array_add(annotations, o);
 		lost += file_lost;
+	}
+	if (m->extra_annotations) {
+		size_t n = json_object_array_length(m->extra_annotations);
+
+		for (size_t i = 0; i < n; i++) {
+			struct json_object *a = json_object_array_get_idx(m->extra_annotations, i);
+			struct json_object *start;
+
+			if (json_object_object_get_ex(a, "core:sample_start", &start) &&
+			    (uint64_t)json_object_get_uint64(start) <= nsamples)
+				json_object_array_add(annotations, json_object_get(a));
+		}
+		/* SigMF: annotations in order of their first sample. */
+		json_object_array_sort(annotations, annotation_cmp);
 	}
 	add(global, "daqd:lost_samples", json_object_new_uint64(lost));
 	/* Dropped after the last sample: no later segment can show it. */

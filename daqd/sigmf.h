@@ -50,6 +50,12 @@ struct daqd_sigmf_meta {
 	size_t ncaptures, captures_cap;
 	struct daqd_sigmf_gap *gaps;
 	size_t ngaps, gaps_cap;
+	/*
+	 * More annotations (a json array the caller owns, or NULL): each
+	 * element is added, as it is at the time of writing, to every
+	 * metadata that describes its core:sample_start.
+	 */
+	struct json_object *extra_annotations;
 };
 
 /* Add a capture / a gap annotation. Return: 0 or -ENOMEM. */

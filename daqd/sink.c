@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "sigmf.h"
 
 int daqd_sink_init(struct daqd_sink *sink, const struct daqd_sink_ops *ops,
 		   const char *name)
@@ -189,4 +190,59 @@ uint64_t daqd_sink_count_end(struct daqd_sink *sink, uint64_t next)
 
 	/* Lost at the very end: no later sample shows the jump. */
 	return end > next ? daqd_sink_count_gap(sink, next, end) : 0;
+}
+
+int daqd_sink_spawn(struct daqd_sink *sink, pthread_t *thread, bool *running,
+		    void *(*fn)(void *), void *arg, struct udaq_reader **reader)
+{
+	int ret = pthread_create(thread, NULL, fn, arg);
+
+	if (ret) {
+		udaq_reader_free(*reader);
+		*reader = NULL;
+		daqd_sink_fail(sink, -ret, "cannot start the %s thread: %s", sink->ops->kind,
+			       strerror(ret));
+		return -ret;
+	}
+	*running = true;
+	return 0;
+}
+
+void daqd_sink_join(struct daqd_sink *sink, pthread_t thread, bool *running)
+{
+	if (!*running)
+		return;
+	daqd_sink_request_stop(sink);
+	pthread_join(thread, NULL);
+	*running = false;
+}
+
+bool daqd_sink_thread_begin(struct daqd_sink *sink, const char *name)
+{
+	pthread_setname_np(pthread_self(), name);
+	return daqd_sink_wait_started(sink);
+}
+
+void daqd_sink_acq_stamp(const struct daqd_stream *st, char *buf, size_t len)
+{
+	time_t t = st->start_realtime.tv_sec;
+	char date[24];
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof(date), "%Y%m%dT%H%M%S", &tm);
+	snprintf(buf, len, "%.20s.%06uZ", date,
+		 (unsigned int)(st->start_realtime.tv_nsec / 1000 % 1000000));
+}
+
+void daqd_sink_meta_init(struct daqd_sigmf_meta *m, const struct daqd_stream *st,
+			 const char *recorder, uint32_t file_index)
+{
+	m->datatype = st->datatype;
+	m->sample_rate = st->sample_rate;
+	m->num_channels = st->num_channels;
+	m->hw = st->hw;
+	m->recorder = recorder;
+	m->acq_id = st->acq_id;
+	m->file_index = file_index;
 }

@@ -137,6 +137,13 @@ struct daqd_sink_ops {
 	void (*stop)(struct daqd_sink *sink);
 	void (*rotate)(struct daqd_sink *sink);		/* may be NULL */
 	void (*status)(struct daqd_sink *sink, struct json_object *obj); /* may be NULL */
+	/*
+	 * Hand over the announcements queued since the last call (trigger
+	 * events), oldest first: @emit takes each object's reference. Control
+	 * thread; may be NULL.
+	 */
+	void (*take_events)(struct daqd_sink *sink,
+			    void (*emit)(void *arg, struct json_object *ev), void *arg);
 	void (*destroy)(struct daqd_sink *sink);
 };
 
@@ -242,6 +249,40 @@ uint64_t daqd_sink_count_gap(struct daqd_sink *sink, uint64_t expected, uint64_t
 uint64_t daqd_sink_count_end(struct daqd_sink *sink, uint64_t next);
 
 const char *daqd_sink_state_name(enum daqd_sink_state state);
+
+/*
+ * daqd_sink_spawn() - The end of an ops->start(): run @fn(@arg) in
+ * *@thread and set *@running. If the thread cannot be made, free *@reader
+ * (set to NULL) and fail the sink. Return: 0 or -errno.
+ * daqd_sink_join() - In ops->stop(): ask the thread to stop and join it,
+ * if *@running.
+ */
+int daqd_sink_spawn(struct daqd_sink *sink, pthread_t *thread, bool *running,
+		    void *(*fn)(void *), void *arg, struct udaq_reader **reader);
+void daqd_sink_join(struct daqd_sink *sink, pthread_t thread, bool *running);
+
+/*
+ * daqd_sink_thread_begin() - First thing in a sink's thread: name it
+ * @name (top, ps and the benchmark tell threads apart by it) and
+ * daqd_sink_wait_started(). Return: true if started, false if stopping.
+ */
+bool daqd_sink_thread_begin(struct daqd_sink *sink, const char *name);
+
+/*
+ * daqd_sink_acq_stamp() - The acquisition's start time for file names,
+ * "20261202T164155.914409Z" (UTC, microseconds): names sort in time order.
+ * @len >= 40.
+ */
+void daqd_sink_acq_stamp(const struct daqd_stream *st, char *buf, size_t len);
+
+struct daqd_sigmf_meta;
+/*
+ * daqd_sink_meta_init() - The global fields of a new recording's metadata
+ * from the stream (datatype, rate, channels, hardware, acquisition), with
+ * @recorder ("daqd VERSION") and @file_index.
+ */
+void daqd_sink_meta_init(struct daqd_sigmf_meta *m, const struct daqd_stream *st,
+			 const char *recorder, uint32_t file_index);
 
 /*
  * daqd_sink_status_json() - A new JSON object with the common fields (name,

@@ -25,6 +25,7 @@ struct dqs_client {
 	int timeout_ms;
 	struct dqs_hello hello;
 	bool have_hello;
+	uint16_t minor;			/* requested: 1 takes TRIGGER */
 
 	/*
 	 * Received bytes: [pstart, pstart + plen) are pending DATA messages
@@ -101,7 +102,9 @@ int dqs_client_connect(const char *addr, const struct dqs_request *rq,
 		return -ENOMEM;
 	}
 	req.version = DQS_VERSION_MAJOR;
-	req.minor = DQS_VERSION_MINOR;
+	/* 1.1 (TRIGGER messages) only for a caller that asks for it. */
+	req.minor = rq->minor >= 1 ? DQS_VERSION_MINOR : 0;
+	c->minor = req.minor;
 	dqs_encode_request(msg, sizeof(msg), &req);
 	if (send(fd, msg, sizeof(msg), MSG_NOSIGNAL) != (ssize_t)sizeof(msg)) {
 		int e = errno ? errno : EIO;
@@ -323,6 +326,16 @@ int dqs_client_next(struct dqs_client *c, struct dqs_event *ev,
 			if (ret)
 				return protocol_error(err, errlen, why);
 			ev->type = DQS_EV_END;
+			return 0;
+		case DQS_TRIGGER:
+			if (c->minor < 1)
+				return protocol_error(err, errlen, "TRIGGER sent to a version 1.0 client");
+			if (c->plen)
+				return protocol_error(err, errlen, "TRIGGER with uncommitted DATA");
+			ret = dqs_decode_trigger(body, h.body_len, &ev->trigger, why, sizeof(why));
+			if (ret)
+				return protocol_error(err, errlen, why);
+			ev->type = DQS_EV_TRIGGER;
 			return 0;
 		case DQS_ERROR: {
 			struct dqs_error e;

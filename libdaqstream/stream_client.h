@@ -23,6 +23,7 @@ enum dqs_event_type {
 	DQS_EV_GAP,		/* ev->gap */
 	DQS_EV_END,		/* ev->end: acquisition over; HELLO may follow */
 	DQS_EV_EOF,		/* the server closed the connection */
+	DQS_EV_TRIGGER,		/* ev->trigger: a trigger event (asked for with minor 1) */
 };
 
 struct dqs_event {
@@ -31,6 +32,7 @@ struct dqs_event {
 	struct dqs_data data;		/* samples valid until the next call */
 	struct dqs_gap gap;
 	struct dqs_end end;
+	struct dqs_trigger trigger;
 };
 
 /* The connect's bound when no silence limit is given. */
@@ -38,7 +40,8 @@ struct dqs_event {
 
 /*
  * dqs_client_connect() - Connect to @addr (see stream_addr.h), send @rq
- * (version fields are filled in). @timeout_ms > 0 bounds the connect and
+ * (the version is filled in: 1.0, or 1.1 if @rq->minor is 1 or more, which
+ * asks for DQS_EV_TRIGGER events too). @timeout_ms > 0 bounds the connect and
  * every later wait for a message (silence that long is -ETIMEDOUT); 0
  * waits for messages without limit (a quiet server between acquisitions
  * or at a low rate is not an error; a vanished TCP peer is still noticed by

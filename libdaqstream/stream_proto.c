@@ -75,6 +75,7 @@ const char *dqs_type_name(uint16_t type)
 	case DQS_GAP: return "GAP";
 	case DQS_END: return "END";
 	case DQS_ERROR: return "ERROR";
+	case DQS_TRIGGER: return "TRIGGER";
 	case DQS_REQUEST: return "REQUEST";
 	}
 	return "?";
@@ -225,6 +226,33 @@ int dqs_encode_error(uint8_t *out, size_t cap, uint32_t code, const char *text)
 	return (int)(DQS_HDR_LEN + body);
 }
 
+int dqs_encode_trigger(uint8_t *out, size_t cap, const struct dqs_trigger *t)
+{
+	size_t n = strnlen(t->name, DQS_TRIGGER_NAME_MAX + 1);
+	size_t body = DQS_TRIGGER_FIXED_LEN + 1 + n;
+	uint8_t *p = out + DQS_HDR_LEN;
+
+	if (n == 0 || n > DQS_TRIGGER_NAME_MAX)
+		return -EINVAL;
+	if (cap < DQS_HDR_LEN + body)
+		return -ENOSPC;
+	dqs_encode_hdr(out, DQS_TRIGGER, (uint32_t)body);
+	put64(p, t->acq_id);
+	put64(p + 8, t->seq);
+	put64(p + 16, t->index);
+	put64(p + 24, t->first_sample);
+	put64(p + 32, t->nsamples);
+	put64(p + 40, t->history_lost);
+	put64(p + 48, t->lost);
+	put32(p + 56, t->flags);
+	p[60] = t->channel;
+	p[61] = t->condition;
+	put16(p + 62, 0);
+	p[64] = (uint8_t)n;
+	memcpy(p + 65, t->name, n);
+	return (int)(DQS_HDR_LEN + body);
+}
+
 /* ---- Decoders --------------------------------------------------------- */
 
 int dqs_decode_hdr(const uint8_t in[DQS_HDR_LEN], struct dqs_hdr *h,
@@ -265,6 +293,10 @@ int dqs_decode_hdr(const uint8_t in[DQS_HDR_LEN], struct dqs_hdr *h,
 		break;
 	case DQS_REQUEST:
 		min = max = DQS_REQUEST_LEN;
+		break;
+	case DQS_TRIGGER:
+		min = DQS_TRIGGER_FIXED_LEN + 2;
+		max = DQS_TRIGGER_FIXED_LEN + 1 + DQS_TRIGGER_NAME_MAX;
 		break;
 	default:
 		return fail(-EPROTO, err, errlen, "unknown message type 0x%04x", type);
@@ -462,6 +494,48 @@ int dqs_decode_end(const uint8_t *body, size_t len, struct dqs_end *e,
 		return fail(-EPROTO, err, errlen, "END: reserved field must be 0");
 	if (e->reason < DQS_END_STOPPED || e->reason > DQS_END_DEVICE_ERROR)
 		return fail(-EPROTO, err, errlen, "END: unknown reason %u", e->reason);
+	return 0;
+}
+
+int dqs_decode_trigger(const uint8_t *body, size_t len, struct dqs_trigger *t,
+		       char *err, size_t errlen)
+{
+	size_t n;
+
+	if (len < DQS_TRIGGER_FIXED_LEN + 2 || len > DQS_TRIGGER_FIXED_LEN + 1 + DQS_TRIGGER_NAME_MAX)
+		return fail(-EMSGSIZE, err, errlen, "TRIGGER: body length %zu out of range [%u, %u]",
+			    len, DQS_TRIGGER_FIXED_LEN + 2,
+			    DQS_TRIGGER_FIXED_LEN + 1 + DQS_TRIGGER_NAME_MAX);
+	t->acq_id = get64(body);
+	t->seq = get64(body + 8);
+	t->index = get64(body + 16);
+	t->first_sample = get64(body + 24);
+	t->nsamples = get64(body + 32);
+	t->history_lost = get64(body + 40);
+	t->lost = get64(body + 48);
+	t->flags = get32(body + 56);
+	t->channel = body[60];
+	t->condition = body[61];
+	if (get16(body + 62))
+		return fail(-EPROTO, err, errlen, "TRIGGER: reserved field must be 0");
+	if (t->flags & ~DQS_TRIGGER_FLAG_COMPLETE)
+		return fail(-EPROTO, err, errlen, "TRIGGER: unknown flags 0x%x", t->flags);
+	if (t->channel >= DQS_MAX_CHANNELS || t->condition > 6)
+		return fail(-EPROTO, err, errlen, "TRIGGER: channel %u or condition %u out of range",
+			    t->channel, t->condition);
+	if (t->history_lost > t->lost || t->index < t->history_lost)
+		return fail(-EPROTO, err, errlen,
+			    "TRIGGER: history lost %llu exceeds the samples lost %llu or the index %llu",
+			    (unsigned long long)t->history_lost, (unsigned long long)t->lost,
+			    (unsigned long long)t->index);
+	n = body[DQS_TRIGGER_FIXED_LEN];
+	if (n == 0 || n != len - DQS_TRIGGER_FIXED_LEN - 1)
+		return fail(-EPROTO, err, errlen, "TRIGGER: name length %zu does not fill the body (%zu bytes)",
+			    n, len - DQS_TRIGGER_FIXED_LEN - 1);
+	memcpy(t->name, body + DQS_TRIGGER_FIXED_LEN + 1, n);
+	t->name[n] = '\0';
+	if (memchr(t->name, '\0', n))
+		return fail(-EPROTO, err, errlen, "TRIGGER: NUL byte in the name");
 	return 0;
 }
 

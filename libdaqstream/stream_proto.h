@@ -19,7 +19,7 @@
 
 #define DQS_MAGIC		0x31535144u	/* "DQS1" */
 #define DQS_VERSION_MAJOR	1
-#define DQS_VERSION_MINOR	0
+#define DQS_VERSION_MINOR	1	/* 1.1: TRIGGER, for clients that ask for 1.1 */
 #define DQS_HDR_LEN		16
 
 enum dqs_type {
@@ -30,6 +30,7 @@ enum dqs_type {
 	DQS_GAP		= 0x0005,
 	DQS_END		= 0x0006,
 	DQS_ERROR	= 0x0007,
+	DQS_TRIGGER	= 0x0008,	/* 1.1 */
 	DQS_REQUEST	= 0x0101,
 };
 
@@ -47,6 +48,10 @@ enum dqs_type {
 #define DQS_END_LEN		16
 #define DQS_ERROR_FIXED_LEN	4
 #define DQS_ERROR_TEXT_MAX	200
+#define DQS_TRIGGER_FIXED_LEN	64
+#define DQS_TRIGGER_NAME_MAX	32
+#define DQS_TRIGGER_MAX_BYTES	(DQS_HDR_LEN + DQS_TRIGGER_FIXED_LEN + 1 + DQS_TRIGGER_NAME_MAX)
+#define DQS_TRIGGER_FLAG_COMPLETE	(1u << 0)	/* the window was all produced */
 #define DQS_MAX_CHANNELS	32
 #define DQS_MAX_DECIMATION	65536u
 
@@ -124,6 +129,24 @@ struct dqs_end {
 	uint32_t reason;		/* enum dqs_end_reason */
 };
 
+/*
+ * A trigger event (docs/triggers.md): its recording is on the server, in
+ * the trigger's directory. Counts are samples per channel.
+ */
+struct dqs_trigger {
+	uint64_t acq_id;
+	uint64_t seq;			/* event number of this trigger, from 0 */
+	uint64_t index;			/* device sample of the trigger */
+	uint64_t first_sample;		/* device index of the file's first sample */
+	uint64_t nsamples;		/* samples in the event's file */
+	uint64_t history_lost;		/* of the pre-trigger window */
+	uint64_t lost;			/* of the whole window */
+	uint32_t flags;			/* DQS_TRIGGER_FLAG_* */
+	uint8_t channel;
+	uint8_t condition;		/* daqd's enum daqd_trig_cond, 0..6 */
+	char name[DQS_TRIGGER_NAME_MAX + 1];
+};
+
 struct dqs_error {
 	uint32_t code;			/* positive errno */
 	char text[DQS_ERROR_TEXT_MAX + 1];
@@ -151,6 +174,8 @@ void dqs_encode_commit(uint8_t out[DQS_COMMIT_BYTES], uint64_t data_msgs);
 void dqs_encode_abort(uint8_t out[DQS_COMMIT_BYTES], uint64_t data_msgs);
 void dqs_encode_gap(uint8_t out[DQS_GAP_BYTES], const struct dqs_gap *g);
 void dqs_encode_end(uint8_t out[DQS_END_BYTES], const struct dqs_end *e);
+/* -EINVAL for an empty name or one longer than DQS_TRIGGER_NAME_MAX. */
+int dqs_encode_trigger(uint8_t *out, size_t cap, const struct dqs_trigger *t);
 /* Text longer than DQS_ERROR_TEXT_MAX is cut (at a byte boundary). */
 int dqs_encode_error(uint8_t *out, size_t cap, uint32_t code, const char *text);
 
@@ -178,6 +203,8 @@ int dqs_decode_gap(const uint8_t *body, size_t len, struct dqs_gap *g,
 		   char *err, size_t errlen);
 int dqs_decode_end(const uint8_t *body, size_t len, struct dqs_end *e,
 		   char *err, size_t errlen);
+int dqs_decode_trigger(const uint8_t *body, size_t len, struct dqs_trigger *t,
+		       char *err, size_t errlen);
 int dqs_decode_error(const uint8_t *body, size_t len, struct dqs_error *e,
 		     char *err, size_t errlen);
 

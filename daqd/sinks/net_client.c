@@ -114,7 +114,8 @@ int net_client_bind(struct net_sink *ns, struct client *c,
 	c->from_start = !atomic_load(&st->started);
 
 	h.version = DQS_VERSION_MAJOR;
-	h.minor = DQS_VERSION_MINOR;
+	/* The client's minor version, or ours if it is newer. */
+	h.minor = c->rq.minor < DQS_VERSION_MINOR ? c->rq.minor : DQS_VERSION_MINOR;
 	h.sample_rate = st->sample_rate;
 	h.decimation = c->rq.decimation;
 	h.dev_chan_mask = st->chan_mask;

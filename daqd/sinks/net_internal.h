@@ -36,6 +36,7 @@
 #define DRAIN_MS		1000	/* flushing clients after a stop */
 #define TICK_MS			20	/* polling the ring between wake-ups */
 #define STATUS_MAX_CLIENTS	64	/* clients listed one by one in status */
+#define NET_EV_MAX		64	/* trigger events waiting for the sink thread */
 
 enum client_state {
 	C_REQUEST,	/* waiting for the REQUEST */
@@ -148,6 +149,12 @@ struct net_sink {
 	size_t nclients;
 	uint64_t next_id;
 
+	/* TRIGGER messages from the control thread (trigger_net.c), under ev_lock */
+	pthread_mutex_t ev_lock;
+	uint8_t ev_msg[NET_EV_MAX][DQS_TRIGGER_MAX_BYTES];
+	size_t ev_len[NET_EV_MAX];
+	size_t ev_n;
+	_Atomic uint64_t ev_dropped;	/* inbox full, or a client's control queue */
 	_Atomic uint64_t accepted;
 	_Atomic uint64_t refused;
 	_Atomic uint64_t closed_bad;
@@ -160,6 +167,14 @@ static inline int64_t now_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+/* ---- trigger_net.c ---------------------------------------------------- */
+
+/*
+ * Queue the trigger events daqd_net_announce() left in the inbox for every
+ * streaming client that asked for protocol 1.1. The sink thread.
+ */
+void net_deliver_triggers(struct net_sink *ns);
 
 /* ---- net_client.c ---------------------------------------------------- */
 

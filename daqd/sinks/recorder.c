@@ -100,13 +100,7 @@ static int open_file(struct recorder *r, uint64_t first, const struct timespec *
 	ret = daqd_sigmf_file_open(&r->out, stem);
 	if (ret)
 		return ret;
-	m->datatype = st->datatype;
-	m->sample_rate = st->sample_rate;
-	m->num_channels = st->num_channels;
-	m->hw = st->hw;
-	m->recorder = r->recorder_name;
-	m->acq_id = st->acq_id;
-	m->file_index = r->file_index;
+	daqd_sink_meta_init(m, st, r->recorder_name, r->file_index);
 	r->file_bytes = 0;
 	r->file_index++;
 	clock_gettime(CLOCK_MONOTONIC, &r->file_opened);
@@ -382,9 +376,7 @@ static void *recorder_thread(void *arg)
 {
 	struct recorder *r = arg;
 
-	/* Named so that top/ps and the benchmark can tell threads apart. */
-	pthread_setname_np(pthread_self(), "daqd-sigmf");
-	if (!daqd_sink_wait_started(&r->base))
+	if (!daqd_sink_thread_begin(&r->base, "daqd-sigmf"))
 		return NULL;
 
 	for (;;) {
@@ -441,16 +433,10 @@ static void *recorder_thread(void *arg)
 static int recorder_start(struct daqd_sink *s, const struct daqd_stream *st)
 {
 	struct recorder *r = to_rec(s);
-	struct tm tm;
-	time_t t = st->start_realtime.tv_sec;
-	char date[24];
 	int ret;
 
 	daqd_sink_begin(s, st);
-	gmtime_r(&t, &tm);
-	strftime(date, sizeof(date), "%Y%m%dT%H%M%S", &tm);
-	snprintf(r->acq_stamp, sizeof(r->acq_stamp), "%.20s.%06uZ", date,
-		 (unsigned int)(st->start_realtime.tv_nsec / 1000 % 1000000));
+	daqd_sink_acq_stamp(st, r->acq_stamp, sizeof(r->acq_stamp));
 	r->file_index = 0;
 	r->next_sample = 0;
 	r->counted_to = 0;
@@ -459,26 +445,15 @@ static int recorder_start(struct daqd_sink *s, const struct daqd_stream *st)
 	ret = daqd_batch_reader_new(s, st, BATCH_BYTES, &r->copy, &r->copy_len, &r->reader);
 	if (ret)
 		return ret;
-	ret = pthread_create(&r->thread, NULL, recorder_thread, r);
-	if (ret) {
-		udaq_reader_free(r->reader);
-		r->reader = NULL;
-		daqd_sink_fail(s, -ret, "cannot start the recorder thread: %s", strerror(ret));
-		return -ret;
-	}
-	r->thread_running = true;
-	return 0;
+	return daqd_sink_spawn(s, &r->thread, &r->thread_running, recorder_thread, r,
+			       &r->reader);
 }
 
 static void recorder_stop(struct daqd_sink *s)
 {
 	struct recorder *r = to_rec(s);
 
-	if (r->thread_running) {
-		daqd_sink_request_stop(s);
-		pthread_join(r->thread, NULL);
-		r->thread_running = false;
-	}
+	daqd_sink_join(s, r->thread, &r->thread_running);
 	if (r->reader) {
 		udaq_reader_free(r->reader);
 		r->reader = NULL;

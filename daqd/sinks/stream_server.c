@@ -147,6 +147,7 @@ static void *net_thread(void *arg)
 		int timeout = 200, n;
 
 		sync_control(ns, now);
+		net_deliver_triggers(ns);
 		if (ns->stream)
 			timeout = TICK_MS;
 
@@ -286,6 +287,8 @@ static void net_status(struct daqd_sink *s, struct json_object *obj)
 	json_object_object_add(obj, "refused", json_object_new_uint64(atomic_load(&ns->refused)));
 	json_object_object_add(obj, "closed_bad",
 			       json_object_new_uint64(atomic_load(&ns->closed_bad)));
+	json_object_object_add(obj, "triggers_dropped",
+			       json_object_new_uint64(atomic_load(&ns->ev_dropped)));
 	pthread_mutex_lock(&ns->list_lock);
 	json_object_object_add(obj, "clients_connected", json_object_new_uint64(ns->nclients));
 	/* Bounded, so the status reply fits daqctl's buffer whatever max_clients is. */
@@ -336,6 +339,7 @@ static void net_destroy(struct daqd_sink *s)
 	pthread_cond_destroy(&ns->cond);
 	pthread_mutex_destroy(&ns->lock);
 	pthread_mutex_destroy(&ns->list_lock);
+	pthread_mutex_destroy(&ns->ev_lock);
 	daqd_sink_cleanup(s);
 	free(ns);
 }
@@ -396,6 +400,7 @@ int daqd_net_new(const struct daqd_net_config *cfg, struct daqd_sink **out,
 	}
 	pthread_mutex_init(&ns->lock, NULL);
 	pthread_mutex_init(&ns->list_lock, NULL);
+	pthread_mutex_init(&ns->ev_lock, NULL);
 	{
 		pthread_condattr_t ca;
 

@@ -65,6 +65,15 @@ int daqd_net_new_list(const char *list, unsigned int max_clients,
  */
 int daqd_net_address(struct daqd_sink *sink, size_t i, char *buf, size_t len);
 
+/*
+ * daqd_net_announce() - Send trigger event @t as a TRIGGER message (protocol
+ * 1.1) to every streaming client that asked for 1.1; 1.0 clients never get
+ * one. Never blocks: a full queue counts the event as dropped. Control
+ * thread. Return: 0, -ENOBUFS (dropped), -EINVAL (cannot be encoded).
+ */
+struct dqs_trigger;
+int daqd_net_announce(struct daqd_sink *sink, const struct dqs_trigger *t);
+
 /* daqd_net_clients() - clients connected now (any thread). */
 unsigned int daqd_net_clients(struct daqd_sink *sink);
 
