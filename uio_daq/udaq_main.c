@@ -6,6 +6,7 @@
  * DMA memory the card can reach, tell userspace its bus addresses, and
  * forward the interrupt. See docs/kernel.md.
  */
+#include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -81,6 +82,12 @@ static const struct uiodaq_card *uiodaq_card_of(struct pci_dev *pdev,
 	return &uiodaq_cards[id->driver_data];
 }
 
+/* The largest ring allowed: three quarters of RAM. */
+static unsigned long uiodaq_ring_max(void)
+{
+	return (totalram_pages() - totalram_pages() / 4) << PAGE_SHIFT;
+}
+
 static int uiodaq_config_load(struct uiodaq_dev *ud)
 {
 	struct device *dev = &ud->pdev->dev;
@@ -103,18 +110,21 @@ static int uiodaq_config_load(struct uiodaq_dev *ud)
 			c->ring_size, PAGE_SIZE, UDAQ_RING_MIN);
 		return -EINVAL;
 	}
-	if (DIV_ROUND_UP(c->ring_size, c->chunk_size) > UDAQ_DESC_COUNT_MAX) {
+	/* Not DIV_ROUND_UP(): it wraps for a ring_size near ULONG_MAX. */
+	if (c->ring_size / c->chunk_size + !!(c->ring_size % c->chunk_size) >
+	    UDAQ_DESC_COUNT_MAX) {
 		dev_err(dev, "ring_size=%lu: more than %d chunks of chunk_size=%lu\n",
 			c->ring_size, UDAQ_DESC_COUNT_MAX, c->chunk_size);
 		return -EINVAL;
 	}
 	/*
-	 * Behind an IOMMU the chunks are built from single pages, so a ring
-	 * larger than memory would not fail early: it would exhaust RAM.
+	 * Behind an IOMMU any free page will do, so a ring close to the size
+	 * of memory would not fail early: it would take every free page
+	 * first. A quarter of RAM stays out of reach.
 	 */
-	if (c->ring_size > (totalram_pages() << PAGE_SHIFT)) {
-		dev_err(dev, "ring_size=%lu: more than the %lu bytes of RAM\n",
-			c->ring_size, totalram_pages() << PAGE_SHIFT);
+	if (c->ring_size > uiodaq_ring_max()) {
+		dev_err(dev, "ring_size=%lu: more than %lu bytes, 3/4 of RAM\n",
+			c->ring_size, uiodaq_ring_max());
 		return -EINVAL;
 	}
 	if (c->dma_bits < 24 || c->dma_bits > 64) {
@@ -213,6 +223,13 @@ static int uiodaq_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 			ud->cfg.dma_bits);
 		goto err_regions;
 	}
+	/* The ring is mapped to userspace cached and never synchronised. */
+	if (!dev_is_dma_coherent(&pdev->dev)) {
+		dev_err(&pdev->dev, "DMA is not cache-coherent for this device: not supported\n");
+		ret = -EINVAL;
+		goto err_regions;
+	}
+	ud->translated = uiodaq_dma_translated(&pdev->dev);
 	pci_set_master(pdev);
 
 	ret = uiodaq_ring_alloc(ud);
@@ -225,7 +242,11 @@ static int uiodaq_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ud->info.name = ud->card->name;
 	ud->info.version = UIODAQ_DRV_VERSION;
 	ud->info.priv = ud;
+#ifdef UIODAQ_HAVE_UIO_MMAP_PREPARE
+	ud->info.mmap_prepare = uiodaq_mmap_prepare;
+#else
 	ud->info.mmap = uiodaq_mmap;
+#endif
 	uiodaq_fill_maps(ud);
 
 	ret = uio_register_device(&pdev->dev, &ud->info);
