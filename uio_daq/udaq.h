@@ -109,13 +109,17 @@ struct uiodaq_dev {
 	dma_addr_t desc_bus;
 	size_t desc_size;
 
+	/* Opens of the device node; bus mastering is on while non-zero. */
+	unsigned int opened;
+
 	phys_addr_t bar_phys;
 	resource_size_t bar_len;
 
 	/* Interrupts: MSI masks with disable_irq, INTx in config space. */
 	bool msi;
-	bool irq_disabled;
-	spinlock_t irq_lock;
+	bool irq_disabled;	/* MSI: disabled by irqcontrol */
+	bool intx_masked;	/* INTx: masked by the handler or irqcontrol */
+	spinlock_t irq_lock;	/* guards both */
 
 	/*
 	 * Lifetime of the memory behind the maps. Faults take mem_lock for

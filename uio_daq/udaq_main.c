@@ -148,6 +148,45 @@ void uiodaq_dev_put(struct uiodaq_dev *ud)
 	kref_put(&ud->ref, uiodaq_dev_release);
 }
 
+/*
+ * Bus mastering only while the device node is open: a card left running by
+ * a daemon that crashed can no longer write the ring once the node closes,
+ * and a card bound but unused cannot write at all. UIO calls these under
+ * its info lock, so @opened needs no lock of its own.
+ */
+static int uiodaq_open(struct uio_info *info, struct inode *inode)
+{
+	struct uiodaq_dev *ud = info->priv;
+
+	if (!ud->opened++)
+		pci_set_master(ud->pdev);
+	return 0;
+}
+
+static int uiodaq_release(struct uio_info *info, struct inode *inode)
+{
+	struct uiodaq_dev *ud = info->priv;
+
+	if (!--ud->opened)
+		pci_clear_master(ud->pdev);
+	return 0;
+}
+
+/*
+ * Reset the function (FLR, or whatever reset the PCI core has for it), so
+ * that a card left running by a previous binding stops before a new ring
+ * exists, and the card of this binding stops before its ring is freed.
+ * Called with the device lock held (probe, remove).
+ */
+static void uiodaq_quiesce(struct uiodaq_dev *ud, const char *when)
+{
+	int ret = pci_reset_function_locked(ud->pdev);
+
+	if (ret)
+		dev_info(&ud->pdev->dev, "%s: no function reset (%d): only bus mastering (off while the node is closed) stops the card\n",
+			 when, ret);
+}
+
 static void uiodaq_fill_maps(struct uiodaq_dev *ud)
 {
 	struct uio_mem *m = ud->info.mem;
@@ -230,11 +269,11 @@ static int uiodaq_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		goto err_regions;
 	}
 	ud->translated = uiodaq_dma_translated(&pdev->dev);
-	pci_set_master(pdev);
+	uiodaq_quiesce(ud, "probe");
 
 	ret = uiodaq_ring_alloc(ud);
 	if (ret)
-		goto err_master;
+		goto err_regions;
 	ret = uiodaq_irq_setup(ud);
 	if (ret)
 		goto err_ring;
@@ -242,6 +281,8 @@ static int uiodaq_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ud->info.name = ud->card->name;
 	ud->info.version = UIODAQ_DRV_VERSION;
 	ud->info.priv = ud;
+	ud->info.open = uiodaq_open;
+	ud->info.release = uiodaq_release;
 #ifdef UIODAQ_HAVE_UIO_MMAP_PREPARE
 	ud->info.mmap_prepare = uiodaq_mmap_prepare;
 #else
@@ -264,8 +305,6 @@ err_irq:
 	uiodaq_irq_teardown(ud);
 err_ring:
 	uiodaq_ring_free(ud);
-err_master:
-	pci_clear_master(pdev);
 err_regions:
 	pci_release_regions(pdev);
 err_disable:
@@ -282,7 +321,9 @@ static void uiodaq_remove(struct pci_dev *pdev)
 	/* No new mmap, read or irqcontrol after this, and the IRQ is freed. */
 	uio_unregister_device(&ud->info);
 	uiodaq_revoke_mappings(ud);
+	/* A node still open elsewhere keeps mastering on: stop the card. */
 	pci_clear_master(pdev);
+	uiodaq_quiesce(ud, "remove");
 	uiodaq_irq_teardown(ud);
 	uiodaq_ring_free(ud);
 	pci_release_regions(pdev);
