@@ -180,7 +180,13 @@ phase_main() {
 	kc badmap uio0
 	kc dma uio0 1
 	kc lib uio0
-	kc vmflags uio0
+	# GUP-fast (vmsplice) does not look at VM_IO; from 6.12 (at least) it
+	# sends the stub's pages to the slow path, which refuses them.
+	case "$(uname -r)" in
+	6.1.*) gupfast=refs ;;
+	*) gupfast=efault ;;
+	esac
+	kc vmflags uio0 $gupfast
 	kc irq uio0 20 msi
 	kc touch uio0 populated
 	dmesg_clean "load, maps, DMA, MSI"
