@@ -254,6 +254,9 @@ static int uiodaq_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	}
 	ud->bar_phys = pci_resource_start(pdev, 0);
 	ud->bar_len = pci_resource_len(pdev, 0);
+	if (ud->bar_len < PAGE_SIZE)
+		dev_warn(&pdev->dev, "BAR0 is %llu bytes, less than a page: the regs map cannot be mapped (its page may hold other devices' registers; pci=resource_alignment= gives it a page of its own)\n",
+			 (unsigned long long)ud->bar_len);
 
 	ret = dma_set_mask_and_coherent(&pdev->dev,
 					DMA_BIT_MASK(ud->cfg.dma_bits));

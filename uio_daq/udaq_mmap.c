@@ -16,10 +16,12 @@
  *
  * All maps are VM_IO | VM_DONTEXPAND | VM_DONTDUMP and never executable
  * (VM_MAYEXEC cleared), with and without an IOMMU alike: no mremap() growth,
- * no core dumps, and no get_user_pages(). The last makes process_vm_readv(),
- * vmsplice() and O_DIRECT I/O from the ring fail with EFAULT everywhere: a
- * page pinned that way would outlive the revocation below, and the device
- * could still be writing it (docs/kernel.md, "Direct I/O from the ring").
+ * no core dumps, and no get_user_pages() (process_vm_readv() of the ring
+ * fails with EFAULT). GUP-fast does not look at the VMA, so whether
+ * vmsplice() or O_DIRECT can still take the pages depends on the kernel,
+ * not on the IOMMU; the pages are reference-counted, so a pin keeps a page
+ * allocated after the revocation below (docs/kernel.md, "Direct I/O from
+ * the ring").
  * madvise(MADV_DONTNEED) drops the PTEs of a page map; the next access
  * faults the same page back in, so the ring's content survives it.
  *
@@ -257,15 +259,21 @@ void uiodaq_revoke_mappings(struct uiodaq_dev *ud)
 
 /*
  * What every map refuses, whichever way the kernel asks: a map index past
- * the maps, a mapping longer than the map, execution, a writable desc map,
- * and private writable mappings (copy-on-write of device memory).
+ * the maps, a mapping longer than the map, a regs map of a BAR0 smaller
+ * than a page (the rest of its page may be another device's registers),
+ * execution, a writable desc map, and private writable mappings
+ * (copy-on-write of device memory).
  */
 static int uiodaq_mmap_check(struct uio_info *info, unsigned long mi,
 			     unsigned long len, bool shared, bool write,
 			     bool maywrite, bool exec)
 {
+	struct uiodaq_dev *ud = info->priv;
+
 	if (mi >= UIODAQ_NUM_MAPS || !len ||
 	    len > PAGE_ALIGN(info->mem[mi].size))
+		return -EINVAL;
+	if (mi == UDAQ_MAP_REGS && ud->bar_len < PAGE_SIZE)
 		return -EINVAL;
 	if (exec)
 		return -EPERM;

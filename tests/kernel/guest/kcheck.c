@@ -195,6 +195,7 @@ static const struct {
 	{ "revoke-orphan", cmd_revoke_orphan },
 	{ "lib", cmd_lib },
 	{ "vmflags", cmd_vmflags },
+	{ "subpage", cmd_subpage },
 };
 
 int main(int argc, char **argv)
