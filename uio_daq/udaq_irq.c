@@ -5,7 +5,8 @@
  * The stub cannot acknowledge the interrupt in the card (it knows nothing
  * about the card's registers), so it must keep it from firing again until
  * the userspace driver has acknowledged it:
- * - MSI is edge-like: nothing to mask, each message is one event.
+ * - MSI and MSI-X (preferred, in that order, unless force_intx) are
+ *   edge-like: nothing to mask, each message is one event.
  *   irqcontrol still masks and unmasks the vector on request.
  * - INTx is level-triggered and may be shared: the handler claims the
  *   interrupt only if this function asserted it and is not masked already,
@@ -91,7 +92,7 @@ int uiodaq_irq_setup(struct uiodaq_dev *ud)
 	int ret;
 
 	if (!ud->cfg.force_intx)
-		types |= PCI_IRQ_MSI;
+		types |= PCI_IRQ_MSI | PCI_IRQ_MSIX;
 	ret = pci_alloc_irq_vectors(pdev, 1, 1, types);
 	if (ret < 0) {
 		dev_warn(&pdev->dev, "no usable interrupt (%d): maps only\n",
@@ -100,7 +101,7 @@ int uiodaq_irq_setup(struct uiodaq_dev *ud)
 		return 0;
 	}
 	uiodaq_stat_add(UIODAQ_STAT_IRQ_VECTORS, 1);
-	ud->msi = pdev->msi_enabled;
+	ud->msi = pdev->msi_enabled || pdev->msix_enabled;
 	if (!ud->msi && !pci_intx_mask_supported(pdev)) {
 		dev_warn(&pdev->dev, "INTx cannot be masked in config space: maps only\n");
 		pci_free_irq_vectors(pdev);

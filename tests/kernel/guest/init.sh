@@ -220,6 +220,28 @@ phase_main() {
 	kc dma uio0 7
 	dmesg_clean "INTx"
 
+	# Ring shapes: the minimum ring, a partial last chunk, the most chunks
+	# (4096) and one more.
+	t "reload with the minimum ring (64 KiB in 4 KiB chunks)" reload ring_size=64K chunk_size=4K
+	expect_counts "with the minimum ring" devices=1 chunks=16 ring_pages=16 desc_maps=1 irq_vectors=1
+	kc maps uio0 0x10000 28 $IOMMU
+	kc dma uio0 1
+	t "reload with a partial last chunk (1 MiB + 4 KiB in 64 KiB chunks)" reload ring_size=1052672 chunk_size=64K
+	expect_counts "with a partial last chunk" devices=1 chunks=17 ring_pages=257 desc_maps=1 irq_vectors=1
+	kc maps uio0 0x101000 28 $IOMMU
+	kc dma uio0 1
+	t "reload with 4096 chunks (16 MiB in 4 KiB chunks)" reload ring_size=16M chunk_size=4K
+	expect_counts "with 4096 chunks" devices=1 chunks=4096 ring_pages=4096 desc_maps=1 irq_vectors=1
+	kc maps uio0 0x1000000 28 $IOMMU
+	kc dma uio0 255
+	rmmod uio_daq
+	dmesg -c >>/tmp/dmesg.all
+	t "probe refuses 4097 chunks (16 MiB + 4 KiB in 4 KiB chunks)" sh -c "insmod $M/uio_daq.ko ring_size=16781312 chunk_size=4K && ! test -e /sys/class/uio/uio0"
+	t "the error names the chunk limit" sh -c "dmesg | grep -q 'ring_size=16781312: more than 4096 chunks of chunk_size=4096'"
+	expect_counts "after the probe refused 4097 chunks"
+	rmmod uio_daq
+	dmesg_clean "ring shapes"
+
 	t "reload with defaults" reload
 	exec 3</dev/uio0
 	t "rmmod refused while the node is open" sh -c "! rmmod uio_daq"
@@ -267,13 +289,6 @@ phase_main() {
 	expect_counts "with edu and pci-testdev bound" devices=2 chunks=32 ring_pages=8192 desc_maps=2 irq_vectors=1
 	t "unbind pci-testdev" sh -c "echo $(basename $(readlink /sys/class/uio/uio1/device)) >/sys/bus/pci/drivers/uio_daq/unbind"
 	expect_counts "with pci-testdev unbound again" $BOUND16
-	# A BAR0 smaller than a page (i6300esb's is 16 bytes): the regs map
-	# cannot be mapped, since the rest of its page is not the card's.
-	t "new_id binds i6300esb (sub-page BAR0)" sh -c "echo '8086 25ab' > /sys/bus/pci/drivers/uio_daq/new_id"
-	t "i6300esb gets uio1" wait_uio uio1
-	t "i6300esb: map0 is 16 bytes" test $(($(cat /sys/class/uio/uio1/maps/map0/size))) -eq 16
-	kc subpage uio1
-	t "unbind i6300esb" sh -c "echo $(basename $(readlink /sys/class/uio/uio1/device)) >/sys/bus/pci/drivers/uio_daq/unbind"
 	t "rmmod with edu still bound" rmmod uio_daq
 	dmesg_clean "new_id, parameter errors"
 }

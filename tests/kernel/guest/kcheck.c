@@ -195,7 +195,6 @@ static const struct {
 	{ "revoke-orphan", cmd_revoke_orphan },
 	{ "lib", cmd_lib },
 	{ "vmflags", cmd_vmflags },
-	{ "subpage", cmd_subpage },
 };
 
 int main(int argc, char **argv)

@@ -109,35 +109,3 @@ int cmd_vmflags(int argc, char **argv)
 	kdev_close(&d);
 	return check_failures();
 }
-
-/*
- * subpage <uioN>: a card whose BAR0 is smaller than a page. Its regs map
- * is refused (the rest of the page may be another device's registers);
- * ring and desc map as usual.
- */
-int cmd_subpage(int argc, char **argv)
-{
-	struct kdev d;
-	void *q;
-	int mi;
-
-	if (argc != 2)
-		return !check(false, "subpage: usage: subpage uioN");
-	if (!check(kdev_open(&d, argv[1]) == 0, "subpage: %s opens", argv[1]))
-		return 1;
-	q = kdev_mmap(&d, 0, (size_t)d.page, PROT_READ, MAP_SHARED, NULL);
-	check(q == MAP_FAILED && errno == EINVAL,
-	      "subpage: regs map of a %llu-byte BAR0 refused with EINVAL (%s)",
-	      (unsigned long long)d.size[0], q == MAP_FAILED ? strerror(errno) : "mapped");
-	if (q != MAP_FAILED)
-		munmap(q, (size_t)d.page);
-	for (mi = 1; mi < KDEV_MAPS; mi++) {
-		q = kdev_mmap(&d, mi, (size_t)d.size[mi], PROT_READ, MAP_SHARED, NULL);
-		check(q != MAP_FAILED, "subpage: map %d maps (%s)", mi,
-		      q == MAP_FAILED ? strerror(errno) : "ok");
-		if (q != MAP_FAILED)
-			munmap(q, (size_t)d.size[mi]);
-	}
-	kdev_close(&d);
-	return check_failures();
-}
