@@ -107,8 +107,13 @@ int cmd_maps(int argc, char **argv)
 	 * without an IOMMU; behind one the table holds IOVAs, without one the
 	 * pages themselves (a bounce buffer would show a different address).
 	 */
+	/*
+	 * An IOVA can equal its chunk's physical address by chance (seen once
+	 * in 256 chunks on 7.3, whose IOVAs overlap the guest's RAM); a
+	 * bypassed IOMMU would put every chunk there.
+	 */
 	if (iommu)
-		check(visible == d.nchunks && mapped_eq == 0,
+		check(visible == d.nchunks && mapped_eq * 4 < d.nchunks,
 		      "desc: table holds IOVAs (%llu of %zu chunks visible in pagemap, %llu at their physical address)",
 		      (unsigned long long)visible, d.nchunks, (unsigned long long)mapped_eq);
 	else
