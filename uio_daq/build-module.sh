@@ -35,7 +35,12 @@ else
 	mkdir -p "$tmp/include"
 	cp -R "$inc"/uio_daq "$tmp/include/"
 	rc=0
-	$SUDO chroot "$root" make -s -C "$kdir" M="${tmp#"$root"}" KCFLAGS=-Werror modules || rc=$?
+	# objtool reads /proc/self/limits: /proc is mounted in the root, in a
+	# mount namespace of the build's own (gone with it, and invisible to a
+	# build running in the same root at the same time).
+	$SUDO unshare -m --propagation private sh -c \
+		'mount -t proc proc "$1/proc" && exec chroot "$1" make -s -C "$2" M="$3" KCFLAGS=-Werror modules' \
+		sh "$root" "$kdir" "${tmp#"$root"}" || rc=$?
 	cp -R "$tmp"/. "$work"/
 	[ $rc -eq 0 ] || exit $rc
 fi

@@ -11,6 +11,8 @@ boots it with QEMU's edu device, once per phase:
         maps, DMA loopback, MSI and INTx, bad mmaps, unbind/remove while
         mapped, first-touch figures, new_id, 100 load/unload cycles
   big   1.5 GiB guest, edu with a 64-bit DMA mask: a 1 GiB ring
+  shared  two edu cards on one INTx line (behind one PCI bridge, whose
+        swizzle gives slots 0 and 4 the same pin): shared-interrupt checks
 
 Every "@@ok"/"@@not ok" line the guest prints becomes one TAP test. The
 guest's kernel log is printed (as TAP comments) when anything failed. A
@@ -217,8 +219,12 @@ def boot(tap, args, work, initrd, phase, qemu, files=None):
         # The IOMMU must exist before the devices it translates for.
         cmd += ["-device", "intel-iommu,intremap=on"]
         append += " intel_iommu=on"
-    cmd += ["-device", "edu,dma_mask=0xffffffffffffffff" if big else "edu"]
-    if not big:
+    if phase == "shared":
+        cmd += ["-device", "pci-bridge,id=br1,chassis_nr=1,addr=0x8",
+                "-device", "edu,bus=br1,addr=0x0", "-device", "edu,bus=br1,addr=0x4"]
+    else:
+        cmd += ["-device", "edu,dma_mask=0xffffffffffffffff" if big else "edu"]
+    if not big and phase != "shared":
         cmd += ["-device", "pci-testdev"]
     cmd += ["-append", append]
 
@@ -346,7 +352,7 @@ def main():
     add_kernel_args(ap)
     ap.add_argument("--srcdir", required=True)
     ap.add_argument("--workdir", required=True)
-    ap.add_argument("--phases", default="main,cycles,big")
+    ap.add_argument("--phases", default="main,cycles,big,shared")
     ap.add_argument("--timeout", type=int, default=420, help="seconds per guest boot")
     args = ap.parse_args()
     args.srcdir = os.path.abspath(args.srcdir)
