@@ -18,9 +18,14 @@
 # Result: DIR/<release>/vmlinuz, DIR/<release>/modules/kernel/drivers/uio/,
 # and DIR/<release>/kernel.json, which run-guest.py reads: the release, the
 # headers' build tree (kdir) and the root to build in ("" for the host).
-# --stamp FILE: write the release there at the end (Meson's target output).
 # A kernel already in the cache is not fetched again. Needs root (sudo
 # otherwise) for debootstrap and chroot.
+#
+# --stamp FILE (Meson's targets): the fetch's output also goes to
+# DIR/fetch-SERIES-FLAVOUR.log, its last line to FILE when it worked. A
+# failed fetch still exits 0 and leaves no FILE: the tests that boot the
+# kernel fail naming the log (and the next `meson test` tries again), the
+# other tests run.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -29,7 +34,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--cache) cache=${2:?--cache needs a directory}; shift 2 ;;
 	--stamp) stamp=${2:?--stamp needs a file}; shift 2 ;;
-	-h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,28p' "$0"; exit 0 ;;
 	-*) echo "guest-kernels.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
 	*) break ;;
 	esac
@@ -49,6 +54,22 @@ case $series in
 esac
 case $series in *[!0-9.]*) echo "guest-kernels.sh: series '$series' is not a version" >&2; exit 2 ;; esac
 sre=$(printf '%s' "$series" | sed 's/\./\\./g')	# the series as a regex
+
+if [ -n "$stamp" ]; then
+	rm -f "$stamp"
+	mkdir -p "$cache"
+	log=$cache/fetch-$series-$flavour.log
+	rc=0
+	sh "$0" --cache "$cache" "$series" "$flavour" >"$log" 2>&1 || rc=$?
+	cat "$log"
+	if [ $rc -eq 0 ]; then
+		tail -n 1 "$log" >"$stamp"
+	else
+		echo "guest-kernels.sh: fetching $series $flavour failed (log: $log);" \
+			"the tests that boot it will fail" >&2
+	fi
+	exit 0
+fi
 
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
@@ -183,4 +204,3 @@ else
 	mv "$out.tmp" "$out"
 	say "$rel ready in $out"
 fi
-[ -z "$stamp" ] || echo "$rel" >"$stamp"

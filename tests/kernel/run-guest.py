@@ -342,9 +342,14 @@ def find_kernel(tap, args):
         match = [r for r, k in found.items()
                  if k["series"] == args.kernel and k["flavour"] == args.flavour]
         if not match:
+            log = os.path.join(args.kernels, f"fetch-{args.kernel}-{args.flavour}.log")
+            if os.path.exists(log):
+                with open(log, errors="replace") as f:
+                    for line in f.read().splitlines()[-15:]:
+                        tap.comment(line)
             tap.bail(f"no Debian {args.kernel} {args.flavour} kernel in {args.kernels} "
                      f"(scripts/guest-kernels.sh --cache {args.kernels} {args.kernel} "
-                     f"{args.flavour} fetches it; meson test does it first)")
+                     f"{args.flavour} fetches it; meson test does it first, log: {log})")
         args.release = sorted(match, key=key)[-1]
     args.kinfo = found[args.release]
     args.vmlinuz = os.path.join(args.kernels, args.release, "vmlinuz")
