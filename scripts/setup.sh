@@ -3,16 +3,22 @@
 # only. Idempotent: packages already present are left alone, apt runs only
 # when something is missing.
 #
-#   scripts/setup.sh            build + test dependencies, QEMU and the
-#                               Debian 6.1 and 6.12 kernels for the kernel suite
-#   scripts/setup.sh --no-kernel  skip QEMU and the guest kernels
+#   scripts/setup.sh            build + test dependencies, and for the kernel
+#                               suite QEMU, debootstrap and the headers of
+#                               Debian's 6.1 and 6.12 kernels
+#   scripts/setup.sh --no-kernel  skip the kernel suite's tools and headers
+#
+# No kernel is installed: the suite's guest kernels are downloaded and
+# unpacked into the build directory when the tests need them
+# (scripts/guest-kernels.sh), Debian 13's 7.x with its headers in a trixie
+# root there.
 set -eu
 
 want_kernel=1
 for arg in "$@"; do
 	case "$arg" in
 	--no-kernel) want_kernel=0 ;;
-	-h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,15p' "$0"; exit 0 ;;
 	*) echo "setup.sh: unknown option '$arg' (try --help)" >&2; exit 2 ;;
 	esac
 done
@@ -32,8 +38,8 @@ fi
 pkgs="gcc make pkgconf meson ninja-build libpci-dev pci.ids libjson-c-dev libinih-dev
 libsystemd-dev libcmocka-dev python3-numpy python3-jsonschema util-linux systemd
 groff-base python3-dev python3-pytest python3-matplotlib"
-kpkgs="qemu-system-x86 busybox-static cpio xz-utils zstd kmod sparse
-linux-image-amd64 linux-headers-amd64 linux-source-6.1"
+kpkgs="qemu-system-x86 busybox-static cpio xz-utils zstd kmod sparse debootstrap
+linux-headers-amd64 linux-source-6.1"
 
 missing=
 for p in $pkgs; do
@@ -46,7 +52,7 @@ if [ "$want_kernel" = 1 ]; then
 fi
 
 need_bpo=0
-if [ "$want_kernel" = 1 ] && ! ls /boot/vmlinuz-6.12.*+deb12-amd64 >/dev/null 2>&1; then
+if [ "$want_kernel" = 1 ] && ! ls /lib/modules/6.12.*+deb12-amd64/build/Makefile >/dev/null 2>&1; then
 	need_bpo=1
 fi
 
@@ -60,23 +66,17 @@ apt_update() {
 if [ "$need_bpo" = 1 ]; then
 	# Add bookworm-backports from the mirror the system already uses.
 	if ! grep -rqs "bookworm-backports" /etc/apt/sources.list /etc/apt/sources.list.d/; then
-		uri=$(sed -n 's/^URIs:[[:space:]]*\([^[:space:]]*\/debian\)[[:space:]]*$/\1/p' \
-			/etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n 1)
-		if [ -z "$uri" ]; then
-			uri=$(sed -n 's/^deb[[:space:]]\{1,\}\([^[:space:]]*\/debian\)[[:space:]]\{1,\}bookworm[[:space:]].*/\1/p' \
-				/etc/apt/sources.list 2>/dev/null | head -n 1)
-		fi
-		[ -n "$uri" ] || { echo "setup.sh: cannot find the Debian mirror to add bookworm-backports" >&2; exit 1; }
+		uri=$(sh "$(dirname "$0")/debian-mirror.sh")
 		printf 'Types: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
 			"$uri" | $SUDO tee /etc/apt/sources.list.d/bookworm-backports.sources >/dev/null
 	fi
 	apt_update
-	# Newest 6.12 ABI in backports: pick the image and headers of one version.
-	# (the generic flavour: not -rt, not -cloud)
-	abi=$(apt-cache search --names-only '^linux-image-6\.12.*-amd64-unsigned$' |
-		sed -n 's/^linux-image-\(6\.12\.[0-9]*+deb12\)-amd64-unsigned .*/\1/p' | sort -V | tail -n 1)
-	[ -n "$abi" ] || { echo "setup.sh: no 6.12 kernel found in bookworm-backports" >&2; exit 1; }
-	missing="$missing linux-image-$abi-amd64-unsigned linux-headers-$abi-amd64"
+	# The newest 6.12 ABI's headers (the generic flavour: not -rt, not
+	# -cloud); guest-kernels.sh fetches the image of the same version.
+	abi=$(apt-cache search --names-only '^linux-headers-6\.12\.[0-9]*\+deb12-amd64$' |
+		sed -n 's/^linux-headers-\(6\.12\.[0-9]*+deb12\)-amd64 .*/\1/p' | sort -V | tail -n 1)
+	[ -n "$abi" ] || { echo "setup.sh: no 6.12 kernel headers found in bookworm-backports" >&2; exit 1; }
+	missing="$missing linux-headers-$abi-amd64"
 fi
 
 if [ -n "$missing" ]; then

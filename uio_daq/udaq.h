@@ -3,9 +3,9 @@
  * uio_daq: private declarations shared by the stub's source files.
  *
  * The stub knows nothing about what the device does: it claims BAR0, builds
- * a DMA ring out of coherent chunks plus a descriptor map that tells the
- * userspace driver where the chunks live on the bus, forwards one interrupt,
- * and exposes all three as UIO maps in the refdaq layout.
+ * a DMA ring out of page-allocator chunks it owns plus a descriptor map that
+ * tells the userspace driver where the chunks live on the bus, forwards one
+ * interrupt, and exposes all three as UIO maps in the refdaq layout.
  */
 #ifndef UIODAQ_H
 #define UIODAQ_H
@@ -35,8 +35,14 @@
 #endif
 
 /*
- * vm_flags became read-only behind accessors in 6.3; Kbuild detects them
- * (UIODAQ_HAVE_VM_FLAGS_SET) rather than testing the version.
+ * API differences between the supported kernels are detected by Kbuild,
+ * which test-compiles a snippet against the target's headers for each
+ * (UIODAQ_HAVE_*), rather than by testing the version:
+ * - VM_FLAGS_SET: vm_flags became read-only behind accessors in 6.3.
+ * - UIO_MMAP_PREPARE: struct uio_info lost .mmap for .mmap_prepare, which
+ *   gets a VMA descriptor and returns an action (7.2).
+ * - VM_OPS_MAPPED: vm_operations_struct.mapped, called once an
+ *   mmap_prepare mapping exists: where a VMA may take a reference.
  */
 #ifndef UIODAQ_HAVE_VM_FLAGS_SET
 static inline void uiodaq_vm_flags_set(struct vm_area_struct *vma, unsigned long f)
@@ -69,10 +75,18 @@ struct uiodaq_config {
 	bool populate;
 };
 
+/* One chunk: 2^order pages split into single pages, one DMA mapping. */
 struct uiodaq_chunk {
-	void *cpu;
+	struct page *page;
 	dma_addr_t bus;
 	size_t len;
+	unsigned int order;
+};
+
+/* The pages of a page-backed map (ring or desc) in mapping order. */
+struct uiodaq_pages {
+	struct page **pages;
+	unsigned long count;
 };
 
 struct uiodaq_dev {
@@ -83,19 +97,29 @@ struct uiodaq_dev {
 	struct uiodaq_config cfg;
 	struct uio_info info;
 
+	/* Translated by an IOMMU: the bus addresses are IOVAs. */
+	bool translated;
 	struct uiodaq_chunk *chunks;
 	unsigned int nchunks;
+	struct uiodaq_pages ring;
+	/* The descriptor map: one chunk, written by the stub through @desc. */
+	struct uiodaq_chunk desc_chunk;
+	struct uiodaq_pages desc_pages;
 	void *desc;
 	dma_addr_t desc_bus;
 	size_t desc_size;
+
+	/* Opens of the device node; bus mastering is on while non-zero. */
+	unsigned int opened;
 
 	phys_addr_t bar_phys;
 	resource_size_t bar_len;
 
 	/* Interrupts: MSI masks with disable_irq, INTx in config space. */
 	bool msi;
-	bool irq_disabled;
-	spinlock_t irq_lock;
+	bool irq_disabled;	/* MSI: disabled by irqcontrol */
+	bool intx_masked;	/* INTx: masked by the handler or irqcontrol */
+	spinlock_t irq_lock;	/* guards both */
 
 	/*
 	 * Lifetime of the memory behind the maps. Faults take mem_lock for
@@ -115,9 +139,9 @@ struct uiodaq_dev {
  */
 enum uiodaq_stat {
 	UIODAQ_STAT_DEVICES,	/* struct uiodaq_dev, with its pci_dev reference */
-	UIODAQ_STAT_CHUNKS,	/* coherent ring chunks */
+	UIODAQ_STAT_CHUNKS,	/* ring chunks, allocated and DMA-mapped */
 	UIODAQ_STAT_RING_PAGES,	/* pages in those chunks */
-	UIODAQ_STAT_DESC_MAPS,	/* coherent descriptor maps */
+	UIODAQ_STAT_DESC_MAPS,	/* descriptor maps, allocated and DMA-mapped */
 	UIODAQ_STAT_IRQ_VECTORS,	/* allocated interrupt vectors */
 	UIODAQ_STAT_MAPPERS,	/* mapper records, each with an inode and mm */
 	UIODAQ_STAT_VMA_REFS,	/* device references held by VMAs */
@@ -129,15 +153,21 @@ void uiodaq_stats_init(void);
 void uiodaq_stats_exit(void);
 
 /* udaq_ring.c */
+bool uiodaq_dma_translated(struct device *dev);
 int uiodaq_ring_alloc(struct uiodaq_dev *ud);
 void uiodaq_ring_free(struct uiodaq_dev *ud);
-struct page *uiodaq_ring_page(struct uiodaq_dev *ud, unsigned long off);
+const struct uiodaq_pages *uiodaq_map_pages(struct uiodaq_dev *ud,
+					   unsigned long mi);
 
 /* udaq_main.c */
 void uiodaq_dev_put(struct uiodaq_dev *ud);
 
 /* udaq_mmap.c */
+#ifdef UIODAQ_HAVE_UIO_MMAP_PREPARE
+int uiodaq_mmap_prepare(struct uio_info *info, struct vm_area_desc *desc);
+#else
 int uiodaq_mmap(struct uio_info *info, struct vm_area_struct *vma);
+#endif
 void uiodaq_revoke_mappings(struct uiodaq_dev *ud);
 
 /* udaq_irq.c */

@@ -6,6 +6,7 @@
  * DMA memory the card can reach, tell userspace its bus addresses, and
  * forward the interrupt. See docs/kernel.md.
  */
+#include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -81,6 +82,12 @@ static const struct uiodaq_card *uiodaq_card_of(struct pci_dev *pdev,
 	return &uiodaq_cards[id->driver_data];
 }
 
+/* The largest ring allowed: three quarters of RAM. */
+static unsigned long uiodaq_ring_max(void)
+{
+	return (totalram_pages() - totalram_pages() / 4) << PAGE_SHIFT;
+}
+
 static int uiodaq_config_load(struct uiodaq_dev *ud)
 {
 	struct device *dev = &ud->pdev->dev;
@@ -103,18 +110,21 @@ static int uiodaq_config_load(struct uiodaq_dev *ud)
 			c->ring_size, PAGE_SIZE, UDAQ_RING_MIN);
 		return -EINVAL;
 	}
-	if (DIV_ROUND_UP(c->ring_size, c->chunk_size) > UDAQ_DESC_COUNT_MAX) {
+	/* Not DIV_ROUND_UP(): it wraps for a ring_size near ULONG_MAX. */
+	if (c->ring_size / c->chunk_size + !!(c->ring_size % c->chunk_size) >
+	    UDAQ_DESC_COUNT_MAX) {
 		dev_err(dev, "ring_size=%lu: more than %d chunks of chunk_size=%lu\n",
 			c->ring_size, UDAQ_DESC_COUNT_MAX, c->chunk_size);
 		return -EINVAL;
 	}
 	/*
-	 * Behind an IOMMU the chunks are built from single pages, so a ring
-	 * larger than memory would not fail early: it would exhaust RAM.
+	 * Behind an IOMMU any free page will do, so a ring close to the size
+	 * of memory would not fail early: it would take every free page
+	 * first. A quarter of RAM stays out of reach.
 	 */
-	if (c->ring_size > (totalram_pages() << PAGE_SHIFT)) {
-		dev_err(dev, "ring_size=%lu: more than the %lu bytes of RAM\n",
-			c->ring_size, totalram_pages() << PAGE_SHIFT);
+	if (c->ring_size > uiodaq_ring_max()) {
+		dev_err(dev, "ring_size=%lu: more than %lu bytes, 3/4 of RAM\n",
+			c->ring_size, uiodaq_ring_max());
 		return -EINVAL;
 	}
 	if (c->dma_bits < 24 || c->dma_bits > 64) {
@@ -136,6 +146,45 @@ static void uiodaq_dev_release(struct kref *ref)
 void uiodaq_dev_put(struct uiodaq_dev *ud)
 {
 	kref_put(&ud->ref, uiodaq_dev_release);
+}
+
+/*
+ * Bus mastering only while the device node is open: a card left running by
+ * a daemon that crashed can no longer write the ring once the node closes,
+ * and a card bound but unused cannot write at all. UIO calls these under
+ * its info lock, so @opened needs no lock of its own.
+ */
+static int uiodaq_open(struct uio_info *info, struct inode *inode)
+{
+	struct uiodaq_dev *ud = info->priv;
+
+	if (!ud->opened++)
+		pci_set_master(ud->pdev);
+	return 0;
+}
+
+static int uiodaq_release(struct uio_info *info, struct inode *inode)
+{
+	struct uiodaq_dev *ud = info->priv;
+
+	if (!--ud->opened)
+		pci_clear_master(ud->pdev);
+	return 0;
+}
+
+/*
+ * Reset the function (FLR, or whatever reset the PCI core has for it), so
+ * that a card left running by a previous binding stops before a new ring
+ * exists, and the card of this binding stops before its ring is freed.
+ * Called with the device lock held (probe, remove).
+ */
+static void uiodaq_quiesce(struct uiodaq_dev *ud, const char *when)
+{
+	int ret = pci_reset_function_locked(ud->pdev);
+
+	if (ret)
+		dev_info(&ud->pdev->dev, "%s: no function reset (%d): only bus mastering (off while the node is closed) stops the card\n",
+			 when, ret);
 }
 
 static void uiodaq_fill_maps(struct uiodaq_dev *ud)
@@ -205,6 +254,9 @@ static int uiodaq_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	}
 	ud->bar_phys = pci_resource_start(pdev, 0);
 	ud->bar_len = pci_resource_len(pdev, 0);
+	if (ud->bar_len < PAGE_SIZE)
+		dev_warn(&pdev->dev, "BAR0 is %llu bytes, less than a page: the regs map cannot be mapped (its page may hold other devices' registers; pci=resource_alignment= gives it a page of its own)\n",
+			 (unsigned long long)ud->bar_len);
 
 	ret = dma_set_mask_and_coherent(&pdev->dev,
 					DMA_BIT_MASK(ud->cfg.dma_bits));
@@ -213,11 +265,18 @@ static int uiodaq_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 			ud->cfg.dma_bits);
 		goto err_regions;
 	}
-	pci_set_master(pdev);
+	/* The ring is mapped to userspace cached and never synchronised. */
+	if (!dev_is_dma_coherent(&pdev->dev)) {
+		dev_err(&pdev->dev, "DMA is not cache-coherent for this device: not supported\n");
+		ret = -EINVAL;
+		goto err_regions;
+	}
+	ud->translated = uiodaq_dma_translated(&pdev->dev);
+	uiodaq_quiesce(ud, "probe");
 
 	ret = uiodaq_ring_alloc(ud);
 	if (ret)
-		goto err_master;
+		goto err_regions;
 	ret = uiodaq_irq_setup(ud);
 	if (ret)
 		goto err_ring;
@@ -225,7 +284,13 @@ static int uiodaq_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ud->info.name = ud->card->name;
 	ud->info.version = UIODAQ_DRV_VERSION;
 	ud->info.priv = ud;
+	ud->info.open = uiodaq_open;
+	ud->info.release = uiodaq_release;
+#ifdef UIODAQ_HAVE_UIO_MMAP_PREPARE
+	ud->info.mmap_prepare = uiodaq_mmap_prepare;
+#else
 	ud->info.mmap = uiodaq_mmap;
+#endif
 	uiodaq_fill_maps(ud);
 
 	ret = uio_register_device(&pdev->dev, &ud->info);
@@ -243,8 +308,6 @@ err_irq:
 	uiodaq_irq_teardown(ud);
 err_ring:
 	uiodaq_ring_free(ud);
-err_master:
-	pci_clear_master(pdev);
 err_regions:
 	pci_release_regions(pdev);
 err_disable:
@@ -261,7 +324,9 @@ static void uiodaq_remove(struct pci_dev *pdev)
 	/* No new mmap, read or irqcontrol after this, and the IRQ is freed. */
 	uio_unregister_device(&ud->info);
 	uiodaq_revoke_mappings(ud);
+	/* A node still open elsewhere keeps mastering on: stop the card. */
 	pci_clear_master(pdev);
+	uiodaq_quiesce(ud, "remove");
 	uiodaq_irq_teardown(ud);
 	uiodaq_ring_free(ud);
 	pci_release_regions(pdev);

@@ -128,10 +128,9 @@ def check_metadata(tap, args, metas):
 
 
 def main():
+    rg = load_run_guest()
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--kernel", help="Debian kernel series (6.1, 6.12)")
-    ap.add_argument("--release", help="exact kernel release")
-    ap.add_argument("--iommu", action="store_true", help="emulate an Intel IOMMU")
+    rg.add_kernel_args(ap)
     ap.add_argument("--srcdir", required=True)
     ap.add_argument("--workdir", required=True)
     ap.add_argument("--daqd", required=True, help="the daqd binary to run in the guest")
@@ -140,17 +139,12 @@ def main():
                     "record, bare, latency, signals, overflow, unbind")
     args = ap.parse_args()
     args.srcdir = os.path.abspath(args.srcdir)
-    rg = load_run_guest()
 
     tap = rg.Tap("")
-    if not args.release:
-        if not args.kernel:
-            tap.bail("give --kernel or --release")
-        args.release = rg.find_release(tap, args.kernel)
+    rg.find_kernel(tap, args)
     tap.prefix = f"{args.release}{' +iommu' if args.iommu else ''}: chain: "
     rg.tool(tap, "qemu-system-x86_64", "qemu-system-x86")
     rg.tool(tap, "ldd", "libc-bin")
-    rg.need(tap, f"/boot/vmlinuz-{args.release}", "kernel image")
     work = os.path.abspath(args.workdir)
     os.makedirs(work, exist_ok=True)
     ko = rg.build_module(tap, args, work)

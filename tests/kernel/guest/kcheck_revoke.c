@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/mman.h>
@@ -17,28 +16,6 @@
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-static sigjmp_buf jb;
-static volatile sig_atomic_t got_sig;
-
-static void on_sigbus(int sig)
-{
-	got_sig = sig;
-	siglongjmp(jb, 1);
-}
-
-/* Read one byte; true if that raised SIGBUS. */
-static bool read_faults(const volatile unsigned char *p)
-{
-	volatile unsigned char v;
-
-	got_sig = 0;
-	if (!sigsetjmp(jb, 1)) {
-		v = *p;
-		(void)v;
-	}
-	return got_sig == SIGBUS;
-}
 
 /* revoke <uioN> <pci address> <unbind|remove> */
 int cmd_revoke(int argc, char **argv)

@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -208,4 +210,26 @@ void kdev_close(struct kdev *d)
 	free(d->chunks);
 	memset(d, 0, sizeof(*d));
 	d->fd = -1;
+}
+
+static sigjmp_buf jb;
+static volatile sig_atomic_t got_sig;
+
+void on_sigbus(int sig)
+{
+	got_sig = sig;
+	siglongjmp(jb, 1);
+}
+
+/* Read one byte; true if that raised SIGBUS (on_sigbus must be installed). */
+bool read_faults(const volatile unsigned char *p)
+{
+	volatile unsigned char v;
+
+	got_sig = 0;
+	if (!sigsetjmp(jb, 1)) {
+		v = *p;
+		(void)v;
+	}
+	return got_sig == SIGBUS;
 }

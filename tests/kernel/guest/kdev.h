@@ -54,6 +54,8 @@ uint32_t desc_u32(const struct kdev *d, size_t off);
 uint64_t desc_u64(const struct kdev *d, size_t off);
 /* Read a small sysfs file into @buf; return 0 or -errno. */
 int read_file(const char *path, char *buf, size_t len);
+void on_sigbus(int sig);
+bool read_faults(const volatile unsigned char *p);
 int write_file(const char *path, const char *s);
 
 #endif /* KCHECK_KDEV_H */
