@@ -8,10 +8,11 @@
 #                               Debian's 6.1 and 6.12 kernels
 #   scripts/setup.sh --no-kernel  skip the kernel suite's tools and headers
 #
-# No kernel is installed: the suite's guest kernels are downloaded and
-# unpacked into the build directory when the tests need them
+# No guest kernel is installed: the suite's guest kernels are downloaded
+# and unpacked into the build directory when the tests need them
 # (scripts/guest-kernels.sh), Debian 13's 7.x with its headers in a trixie
-# root there.
+# root there. (linux-headers-6.12.*+deb12-amd64 depends on its image, so
+# apt installs that one with the headers.)
 set -eu
 
 want_kernel=1
