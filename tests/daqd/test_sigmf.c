@@ -317,7 +317,7 @@ static void open_recording(struct daqd_sigmf_file *f, char *dir, const char *ste
 static void test_empty_file_removed(void **state)
 {
 	char dir[] = "/tmp/daqd-sigmf-XXXXXX";
-	struct daqd_sigmf_file f;
+	struct daqd_sigmf_file f = { 0 };
 	char path[128];
 	struct stat st;
 
@@ -348,7 +348,7 @@ static void count_repair(const void *arg, const char *name, const char *what)
 static void test_recover_spares_live(void **state)
 {
 	char dir[] = "/tmp/daqd-sigmf-XXXXXX";
-	struct daqd_sigmf_file f;
+	struct daqd_sigmf_file f = { 0 };
 	char path[128], other[128];
 	struct stat st;
 	int repairs = 0, fd;
