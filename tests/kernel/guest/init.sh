@@ -438,6 +438,15 @@ phase_highmem() {
 	unbind_all
 	expect_counts "after both cards are unbound"
 	t "rmmod" rmmod uio_daq
+	# 64 KiB chunks, small enough for swiotlb to bounce: a chunk allocated
+	# outside the mask would be mapped, not refused.
+	t "uio_daq.ko loads with 32-bit DMA in 64 KiB chunks" insmod $M/uio_daq.ko dma_bits=32 chunk_size=64K
+	t "uio0 appears (64 KiB chunks)" wait_uio uio0
+	t "uio1 appears (64 KiB chunks)" wait_uio uio1
+	u=$(uio_of $e32)
+	kc maps "$u" 0x1000000 32 $IOMMU
+	kc dma "$u" 32
+	t "rmmod after the 64 KiB chunks" rmmod uio_daq
 	dmesg_clean "RAM above 4 GiB, 64- and 32-bit DMA"
 }
 
