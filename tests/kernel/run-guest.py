@@ -13,6 +13,11 @@ boots it with QEMU's edu device, once per phase:
   big   1.5 GiB guest, edu with a 64-bit DMA mask: a 1 GiB ring
   shared  two edu cards on one INTx line (behind one PCI bridge, whose
         swizzle gives slots 0 and 4 the same pin): shared-interrupt checks
+  highmem  3 GiB guest (1 GiB of it above 4 GiB), two edu cards, one with a
+        64-bit and one with a 32-bit DMA mask: rings at bus addresses at or
+        above 4 GiB (behind the IOMMU with iommu.forcedac=1) and within
+        4 GiB, DMA loopback through both; behind the IOMMU in strict mode
+        (iommu.strict=1)
 
 Every "@@ok"/"@@not ok" line the guest prints becomes one TAP test. The
 guest's kernel log is printed (as TAP comments) when anything failed. A
@@ -209,6 +214,7 @@ def boot(tap, args, work, initrd, phase, qemu, files=None):
     """Boot one guest; return its FIGURE lines. Text the guest prints
     between "@@FILE-BEGIN name" and "@@FILE-END" goes into @files[name]."""
     big = phase == "big"
+    highmem = phase == "highmem"
     machine = "q35,kernel-irqchip=split" if args.iommu else "q35"
     # no_timer_check: on a busy host a TCG guest can miss the boot-time
     # check of the IO-APIC timer, which panics with interrupt remapping
@@ -216,19 +222,28 @@ def boot(tap, args, work, initrd, phase, qemu, files=None):
     append = (f"console=ttyS0 panic=-1 loglevel=4 no_timer_check udaq.phase={phase} "
               f"udaq.iommu={int(args.iommu)}")
     cmd = [qemu, "-M", machine, "-accel", "tcg", "-cpu", "max", "-smp", "1",
-           "-m", "1536M" if big else "256M", "-nodefaults", "-display", "none",
+           "-m", "1536M" if big else "3G" if highmem else "256M", "-nodefaults", "-display", "none",
            "-serial", "stdio", "-no-reboot", "-kernel", args.vmlinuz,
            "-initrd", initrd]
     if args.iommu:
         # The IOMMU must exist before the devices it translates for.
         cmd += ["-device", "intel-iommu,intremap=on"]
         append += " intel_iommu=on"
+        if highmem:
+            # IOVAs above 4 GiB for a 64-bit mask, and unmaps that
+            # invalidate the IOTLB at once (no flush queue).
+            append += " iommu.forcedac=1 iommu.strict=1"
     if phase == "shared":
         cmd += ["-device", "pci-bridge,id=br1,chassis_nr=1,addr=0x8",
                 "-device", "edu,bus=br1,addr=0x0", "-device", "edu,bus=br1,addr=0x4"]
+    elif highmem:
+        # q35 puts the RAM beyond 2 GiB above 4 GiB. The cards' own masks
+        # clamp their addresses, so a ring outside one misses the DMA.
+        cmd += ["-device", "edu,addr=0x4,dma_mask=0xffffffffffffffff",
+                "-device", "edu,addr=0x5,dma_mask=0xffffffff"]
     else:
         cmd += ["-device", "edu,dma_mask=0xffffffffffffffff" if big else "edu"]
-    if not big and phase != "shared":
+    if not big and not highmem and phase != "shared":
         cmd += ["-device", "pci-testdev"]
     cmd += ["-append", append]
 
@@ -361,7 +376,7 @@ def main():
     add_kernel_args(ap)
     ap.add_argument("--srcdir", required=True)
     ap.add_argument("--workdir", required=True)
-    ap.add_argument("--phases", default="main,cycles,big,shared")
+    ap.add_argument("--phases", default="main,cycles,big,shared,highmem")
     ap.add_argument("--timeout", type=int, default=420, help="seconds per guest boot")
     args = ap.parse_args()
     args.srcdir = os.path.abspath(args.srcdir)

@@ -33,20 +33,25 @@ static uint64_t virt_to_phys(const void *p, long page)
 	return (ent & ((1ull << 55) - 1)) * (uint64_t)page;
 }
 
-/* maps <uioN> <ring_size> <dma_bits> <iommu 0|1> */
+/*
+ * maps <uioN> <ring_size> <dma_bits> <iommu 0|1> [above4g]: with above4g,
+ * every chunk must also sit at a bus address at or above 4 GiB.
+ */
 int cmd_maps(int argc, char **argv)
 {
 	static const char *const names[KDEV_MAPS] = {
 		UDAQ_MAP_REGS_NAME, UDAQ_MAP_RING_NAME, UDAQ_MAP_DESC_NAME
 	};
 	uint64_t ring_size, limit, sum = 0, mapped_eq = 0, visible = 0, phys;
+	uint64_t high = 0, lowest = UINT64_MAX;
 	unsigned int bits;
-	bool iommu, ok;
+	bool iommu, ok, above4g;
 	struct kdev d;
 	size_t i;
 
-	if (argc != 5)
-		return !check(false, "maps: usage: maps uioN ring_size dma_bits iommu");
+	above4g = argc == 6 && !strcmp(argv[5], "above4g");
+	if (argc != 5 && !above4g)
+		return !check(false, "maps: usage: maps uioN ring_size dma_bits iommu [above4g]");
 	ring_size = strtoull(argv[2], NULL, 0);
 	bits = (unsigned int)strtoul(argv[3], NULL, 0);
 	iommu = atoi(argv[4]);
@@ -89,6 +94,8 @@ int cmd_maps(int argc, char **argv)
 		const struct kchunk *c = &d.chunks[i];
 
 		sum += c->len;
+		high += c->bus >= (1ull << 32);
+		lowest = c->bus < lowest ? c->bus : lowest;
 		if (c->bus % UDAQ_CHUNK_ALIGN || !c->len || c->len % UDAQ_CHUNK_ALIGN ||
 		    c->bus + c->len - 1 > limit || c->bus + c->len < c->bus) {
 			note("chunk %zu: bus 0x%llx len 0x%llx", i,
@@ -102,6 +109,10 @@ int cmd_maps(int argc, char **argv)
 	check(ok && sum == ring_size,
 	      "desc: %zu chunks, aligned, within the %u-bit mask, lengths sum to the ring",
 	      d.nchunks, bits);
+	if (above4g)
+		check(d.nchunks && high == d.nchunks,
+		      "desc: every chunk at a bus address at or above 4 GiB (%llu of %zu, lowest 0x%llx)",
+		      (unsigned long long)high, d.nchunks, (unsigned long long)lowest);
 	/*
 	 * The ring is the stub's own pages, visible in pagemap with and
 	 * without an IOMMU; behind one the table holds IOVAs, without one the
