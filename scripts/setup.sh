@@ -41,6 +41,19 @@ libsystemd-dev libcmocka-dev python3-numpy python3-jsonschema util-linux systemd
 groff-base python3-dev python3-pytest python3-matplotlib"
 kpkgs="qemu-system-x86 busybox-static cpio xz-utils zstd kmod sparse debootstrap
 linux-headers-amd64 linux-source-6.1"
+# The packages of each later part, one line each (so that parts added in
+# parallel do not touch the same lines); empty where a part needs none.
+# web page and metrics (docs/web.md)
+web_pkgs=""
+# JetStream sink and replay (docs/jetstream.md)
+jetstream_pkgs=""
+# data-path benchmarks (bench/)
+bench_pkgs=""
+# VFIO transport (docs/vfio.md)
+vfio_pkgs=""
+# card driver plugins (docs/porting.md)
+driver_pkgs=""
+pkgs="$pkgs $web_pkgs $jetstream_pkgs $bench_pkgs $vfio_pkgs $driver_pkgs"
 
 missing=
 for p in $pkgs; do
